@@ -1,0 +1,34 @@
+"""sslworkbench — learn self-supervised learning by doing it.
+
+The flow of data, which every method follows::
+
+    dataset ──► views ──► backbone ──► head ──► loss
+       └──── labels (held out) ──► evaluate: kNN, linear probe, UMAP
+
+    >>> import sslworkbench as sw
+    >>> train_set = sw.load_dataset("shapes", split="train")
+    >>> method = sw.build_method("simclr")
+    >>> history = sw.train(method, train_set, epochs=10)
+    >>> sw.evaluate_backbone(method.backbone, train_set, sw.load_dataset("shapes", split="test"))
+"""
+
+__version__ = "0.1.0"
+
+from .augment import ViewConfig, Views, make_views, simclr_views
+from .checkpoint import load_checkpoint, load_method
+from .data import DATASETS, ImageSet, load_dataset
+from .errors import TrainingStopped, WorkbenchError
+from .evaluate import KNNMonitor, baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
+from .losses import nt_xent
+from .methods import METHODS, build_method
+from .models import BACKBONES, build_backbone
+from .runtime import pick_device, seed_everything
+from .train import Callback, History, TrainConfig, Trainer, train
+
+__all__ = [
+    "BACKBONES", "Callback", "DATASETS", "History", "ImageSet", "KNNMonitor", "METHODS",
+    "TrainConfig", "Trainer", "TrainingStopped", "ViewConfig", "Views", "WorkbenchError",
+    "baselines", "build_backbone", "build_method", "embed", "evaluate_backbone", "knn_accuracy",
+    "linear_probe", "load_checkpoint", "load_dataset", "load_method", "make_views", "nt_xent",
+    "pick_device", "pixel_features", "seed_everything", "simclr_views", "train",
+]

@@ -1,0 +1,85 @@
+"""Checkpoints: state dicts plus a small JSON-able description, written atomically.
+
+A checkpoint file is a dict::
+
+    format, version          "sslworkbench-checkpoint", 1
+    method, hparams          rebuild with build_method(method, **hparams)
+    model                    the method's state_dict (backbone + heads)
+    optimizer, scaler        to continue training exactly
+    train_config, progress   TrainConfig as a dict; epoch / batch / step reached
+    rng, order               random generator states and the epoch's batch order
+    history                  everything logged so far
+    dataset                  name and size of the training set
+
+It holds only tensors, numbers, strings, lists and dicts, so it loads with
+``torch.load(..., weights_only=True)`` — no pickled code runs on load.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .errors import WorkbenchError
+
+FORMAT = "sslworkbench-checkpoint"
+VERSION = 1
+
+
+def save_atomic(obj, path: str | Path) -> Path:
+    """``torch.save`` to a temporary file beside ``path``, then rename it into
+    place: a crash or Ctrl-C never leaves a half-written checkpoint."""
+    path = Path(path)
+    if path.is_dir():
+        raise WorkbenchError(f"Checkpoint path {str(path)!r} is a folder; give a file name such as ckpt.pt.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(obj, file)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | Path, method: str | None = None) -> dict:
+    """Read a checkpoint, checking it is one of ours (and of ``method``, if given)."""
+    path = Path(path)
+    if not path.is_file():
+        raise WorkbenchError(f"No checkpoint at {str(path)!r}.")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated, not a torch file, or holding pickled code
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        raise WorkbenchError(
+            f"{str(path)!r} is not a readable sslworkbench checkpoint ({reason}). "
+            "It may be truncated or not a checkpoint at all; re-create it with --out / checkpoint=."
+        ) from None
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise WorkbenchError(f"{str(path)!r} is a torch file but not an sslworkbench checkpoint.")
+    if checkpoint.get("version", 0) > VERSION:
+        raise WorkbenchError(
+            f"{str(path)!r} was written by a newer sslworkbench (checkpoint version {checkpoint['version']}); upgrade."
+        )
+    if method is not None and checkpoint.get("method") != method:
+        raise WorkbenchError(
+            f"{str(path)!r} is a {checkpoint.get('method')!r} checkpoint, not {method!r}. "
+            f"Use `sslworkbench pretrain {checkpoint.get('method')} --resume {path}`, or a {method} checkpoint."
+        )
+    return checkpoint
+
+
+def load_method(path: str | Path, method: str | None = None):
+    """Rebuild the trained method stored in a checkpoint (on the CPU)."""
+    from .methods import build_method
+
+    checkpoint = load_checkpoint(path, method)
+    model = build_method(checkpoint["method"], **checkpoint["hparams"])
+    model.load_state_dict(checkpoint["model"])
+    return model

@@ -1,0 +1,325 @@
+"""``shapes``: an embedded, procedurally generated image set for teaching SSL.
+
+Each 32×32 RGB image shows one object of one of ten shape classes. Everything
+else about the image is a *nuisance*, drawn independently of the class:
+
+    object colour, background colours (a two-colour gradient), background
+    texture (plain / stripes / waves), position, scale, rotation, lighting
+    across the object, and pixel noise.
+
+So the pixels are dominated by colour — k-means on raw pixels groups images by
+background colour, not by shape — while a feature that ignores colour, position
+and small crops says a lot about the class. That is exactly the invariance
+SimCLR's views (crop + colour distortion) teach, which is why this set makes the
+lesson of notebook 01 visible in minutes on a CPU.
+
+The object is always clearly visible in grayscale (its lightness differs from
+the background's by at least ``MIN_LIGHTNESS_GAP``), so the class is never lost
+by a grayscale view.
+
+Generation is deterministic: images come in chunks of 500, each from its own
+``numpy`` generator seeded by (seed, split, chunk), so the first ``n`` images are
+the same whatever ``n`` is. Splits are cached under ``data/`` as uint8 tensors.
+
+Options:
+    chromatic_aberration  shift the red and blue channels radially, in
+                          proportion to the distance from the image centre, as
+                          a cheap lens does (the shortcut Doersch et al. 2015
+                          guard against). 0 = off; 0.04 = strong.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import WorkbenchError
+from . import DATASETS
+from .imageset import ImageSet
+
+CLASSES = [
+    "circle",
+    "square",
+    "triangle",
+    "star",
+    "plus",
+    "ring",
+    "heart",
+    "crescent",
+    "arrow",
+    "bowtie",
+]
+
+VERSION = 1  # bump when the generator changes, so stale caches are not used
+SIZE = 32
+SUPERSAMPLE = 2  # draw at 64×64 and average down: anti-aliased edges
+CHUNK = 500
+SPLIT_SIZES = {"train": 10_000, "test": 2_000}
+SPLIT_STREAM = {"train": 0, "test": 1}
+MIN_LIGHTNESS_GAP = 0.3
+
+
+# ---------------------------------------------------------------------------
+# The ten shapes, as inside-tests in the object's own frame (u, v), where the
+# object roughly fills the unit disc. Areas are kept similar so that size says
+# little about the class.
+# ---------------------------------------------------------------------------
+
+
+def _polygon(u, v, sides: int, radius: float = 1.0):
+    """Regular polygon with ``sides`` vertices on a circle of ``radius``."""
+    angle = np.arctan2(v, u)
+    sector = 2 * math.pi / sides
+    # distance to the edge along the direction of the sector's centre
+    local = np.mod(angle, sector) - sector / 2
+    r = np.hypot(u, v)
+    return r * np.cos(local) < radius * math.cos(math.pi / sides)
+
+
+def _star(u, v, points: int = 5, outer: float = 1.05, inner: float = 0.45):
+    angle = np.arctan2(v, u) + math.pi / 2
+    sector = 2 * math.pi / points
+    t = np.abs(np.mod(angle, sector) / sector - 0.5) * 2  # 1 at a tip, 0 between tips
+    # boundary of a star polygon, linear in angle between the tip and the notch
+    edge = inner + (outer - inner) * t**1.6
+    return np.hypot(u, v) < edge
+
+
+def _heart(u, v):
+    x, y = u * 1.25, -v * 1.25 + 0.25
+    return (x**2 + y**2 - 1) ** 3 - x**2 * y**3 < 0
+
+
+SHAPE_TESTS = {
+    "circle": lambda u, v: np.hypot(u, v) < 0.85,
+    "square": lambda u, v: np.maximum(np.abs(u), np.abs(v)) < 0.72,
+    "triangle": lambda u, v: _polygon(u, v, 3, 1.05),
+    "star": _star,
+    "plus": lambda u, v: ((np.abs(u) < 0.3) & (np.abs(v) < 0.95)) | ((np.abs(v) < 0.3) & (np.abs(u) < 0.95)),
+    "ring": lambda u, v: (np.hypot(u, v) < 0.95) & (np.hypot(u, v) > 0.55),
+    "heart": _heart,
+    "crescent": lambda u, v: (np.hypot(u, v) < 0.95) & (np.hypot(u - 0.5, v) > 0.7),
+    "arrow": lambda u, v: ((np.abs(v) < 0.2) & (u > -0.95) & (u < 0.15))
+    | ((u >= 0.0) & (u < 0.95) & (np.abs(v) < (0.95 - u) * 0.85)),
+    "bowtie": lambda u, v: (np.abs(u) < 0.9) & (np.abs(v) < np.abs(u) * 0.95 + 0.08),
+}
+assert list(SHAPE_TESTS) == CLASSES
+
+
+# ---------------------------------------------------------------------------
+# Colour helpers
+# ---------------------------------------------------------------------------
+
+
+def _hsv_to_rgb(h, s, v):
+    """Vectorised HSV → RGB for arrays in [0, 1]; returns (..., 3)."""
+    i = np.floor(h * 6).astype(int) % 6
+    f = h * 6 - np.floor(h * 6)
+    p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
+    choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
+    rgb = np.zeros(h.shape + (3,), dtype=np.float32)
+    for k, (r, g, b) in enumerate(choices):
+        mask = i == k
+        rgb[mask] = np.stack([r[mask], g[mask], b[mask]], axis=-1)
+    return rgb
+
+
+def _lightness(rgb):
+    """ITU-R 601 luma, the weights torchvision's grayscale uses."""
+    return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+
+def _column(values):
+    """Per-image values as float32 (n, 1, 1), to broadcast over pixels."""
+    return np.asarray(values, dtype=np.float32)[:, None, None]
+
+
+def _grid(side: int):
+    """Pixel-centre coordinates in [-1, 1]: x to the right, y downwards."""
+    axis = (np.arange(side, dtype=np.float32) + 0.5) / side * 2 - 1
+    y, x = np.meshgrid(axis, axis, indexing="ij")
+    return x[None], y[None]
+
+
+def _object_frame(side: int, cx, cy, scale, rotation):
+    """Each pixel's coordinates (u, v) in each object's own rotated, scaled frame."""
+    x, y = _grid(side)
+    dx, dy = x - _column(cx), y - _column(cy)
+    cos, sin = np.cos(_column(rotation)), np.sin(_column(rotation))
+    return (dx * cos + dy * sin) / _column(scale), (-dx * sin + dy * cos) / _column(scale)
+
+
+def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: float):
+    labels = rng.permutation(np.arange(count) % len(CLASSES))
+    n = count
+
+    # nuisance factors, all independent of the label
+    scale = rng.uniform(0.42, 0.75, n)  # object radius, in units of half the image
+    rotation = rng.uniform(0, 2 * math.pi, n)
+    room = 1.0 - scale * 0.8
+    cx, cy = rng.uniform(-room, room), rng.uniform(-room, room)
+
+    background_hue = rng.uniform(0, 1, n)
+    background_a = _hsv_to_rgb(background_hue, rng.uniform(0.3, 1.0, n), rng.uniform(0.25, 1.0, n))
+    background_b = _hsv_to_rgb(
+        np.mod(background_hue + rng.uniform(-0.15, 0.15, n), 1), rng.uniform(0.3, 1.0, n), rng.uniform(0.25, 1.0, n)
+    )
+    object_hue = rng.uniform(0, 1, n)
+    object_rgb = _hsv_to_rgb(object_hue, rng.uniform(0.4, 1.0, n), rng.uniform(0.2, 1.0, n))
+    # keep the object visible in grayscale: push its lightness away from the background's
+    background_light = _lightness((background_a + background_b) / 2)
+    for _ in range(20):
+        close = np.abs(_lightness(object_rgb) - background_light) < MIN_LIGHTNESS_GAP
+        if not close.any():
+            break
+        k = int(close.sum())
+        dark_background = background_light[close] < 0.5
+        value = np.where(dark_background, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.3, k))
+        object_rgb[close] = _hsv_to_rgb(object_hue[close], rng.uniform(0.2, 1.0, k), value)
+
+    # the shape's coverage of each pixel: inside-tests on a supersampled grid,
+    # averaged down (anti-aliased edges)
+    mask = np.zeros((n, SIZE * SUPERSAMPLE, SIZE * SUPERSAMPLE), dtype=np.float32)
+    u, v = _object_frame(SIZE * SUPERSAMPLE, cx, cy, scale, rotation)
+    for label, name in enumerate(CLASSES):
+        index = labels == label
+        mask[index] = SHAPE_TESTS[name](u[index], v[index])
+    mask = mask.reshape(n, SIZE, SUPERSAMPLE, SIZE, SUPERSAMPLE).mean(axis=(2, 4))[..., None]
+
+    # background: a two-colour gradient along a random direction, plus a texture
+    x, y = _grid(SIZE)
+    direction = _column(rng.uniform(0, 2 * math.pi, n))
+    ramp = (x * np.cos(direction) + y * np.sin(direction) + 1.5) / 3  # in (0, 1)
+    kind = _column(rng.integers(0, 3, n))  # 0 plain, 1 stripes, 2 waves
+    frequency = _column(rng.uniform(1.5, 4.0, n)) * math.pi
+    angle = _column(rng.uniform(0, math.pi, n))
+    phase = _column(rng.uniform(0, 2 * math.pi, n))
+    along = x * np.cos(angle) + y * np.sin(angle)
+    across = -x * np.sin(angle) + y * np.cos(angle)
+    stripes = np.sign(np.sin(frequency * along + phase)) * 0.5
+    waves = np.sin(frequency * along + phase) * np.sin(frequency * 0.7 * across) * 0.5
+    pattern = np.where(kind == 1, stripes, np.where(kind == 2, waves, 0.0))
+    amplitude = _column(rng.uniform(0.3, 1.0, n)) * texture
+    ramp = ramp[..., None]
+    background = background_a[:, None, None] * (1 - ramp) + background_b[:, None, None] * ramp
+    background = background + (pattern * amplitude)[..., None]
+
+    # the object, with soft directional lighting
+    u, v = _object_frame(SIZE, cx, cy, scale, rotation)
+    light_angle = _column(rng.uniform(0, 2 * math.pi, n))
+    lighting = 1 + 0.25 * (u * np.cos(light_angle) + v * np.sin(light_angle)) / 1.5
+    foreground = object_rgb[:, None, None] * lighting[..., None]
+
+    image = background * (1 - mask) + foreground * mask
+    sigma = _column(rng.uniform(0, noise, n))[..., None]
+    image = image + rng.standard_normal(image.shape, dtype=np.float32) * sigma
+    image = np.clip(image, 0, 1).astype(np.float32)
+
+    extras = {
+        "object_hue": object_hue,
+        "background_hue": background_hue,
+        "background_lightness": background_light,
+        "rotation": rotation,
+        "scale": scale,
+        "x": cx,
+        "y": cy,
+    }
+    return image, labels, extras
+
+
+def chromatic_aberration(images: torch.Tensor, strength: float) -> torch.Tensor:
+    """Shift red outwards and blue inwards, in proportion to the distance from
+    the centre (lateral chromatic aberration). ``images``: float (N, 3, H, W)."""
+    if strength == 0:
+        return images
+    n, _, h, w = images.shape
+    theta = torch.zeros(n, 2, 3)
+    out = images.clone()
+    for channel, factor in ((0, 1 - strength), (2, 1 + strength)):
+        theta[:, 0, 0] = factor
+        theta[:, 1, 1] = factor
+        grid = F.affine_grid(theta, (n, 1, h, w), align_corners=False)
+        out[:, channel : channel + 1] = F.grid_sample(
+            images[:, channel : channel + 1], grid, mode="bilinear", padding_mode="border", align_corners=False
+        )
+    return out
+
+
+def generate(
+    split: str = "train",
+    n: int | None = None,
+    seed: int = 0,
+    texture: float = 0.35,
+    noise: float = 0.06,
+    chromatic_aberration_strength: float = 0.0,
+) -> ImageSet:
+    """Generate (without caching) ``n`` images of split ``split``."""
+    total = SPLIT_SIZES[split] if n is None else n
+    images, labels, extras = [], [], {}
+    for chunk in range(math.ceil(total / CHUNK)):
+        rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION])
+        count = min(CHUNK, total - chunk * CHUNK)
+        chunk_images, chunk_labels, chunk_extras = _render_chunk(rng, CHUNK, texture, noise)
+        images.append(chunk_images[:count])
+        labels.append(chunk_labels[:count])
+        for key, value in chunk_extras.items():
+            extras.setdefault(key, []).append(value[:count])
+    image_tensor = torch.from_numpy(np.concatenate(images)).permute(0, 3, 1, 2).contiguous()
+    if chromatic_aberration_strength:
+        image_tensor = chromatic_aberration(image_tensor, chromatic_aberration_strength)
+    image_tensor = image_tensor.mul(255).round().to(torch.uint8)
+    return ImageSet(
+        image_tensor,
+        torch.from_numpy(np.concatenate(labels)).long(),
+        list(CLASSES),
+        "shapes",
+        {key: torch.from_numpy(np.concatenate(value)).float() for key, value in extras.items()},
+    )
+
+
+@DATASETS.register("shapes")
+def load_shapes(
+    split: str = "train",
+    n: int | None = None,
+    root: Path | None = None,
+    seed: int = 0,
+    chromatic_aberration: float = 0.0,
+    cache: bool = True,
+) -> ImageSet:
+    """The ``shapes`` split, generated once and cached under ``root``."""
+    if not 0 <= chromatic_aberration <= 0.2:
+        raise WorkbenchError(f"chromatic_aberration must be in [0, 0.2] (got {chromatic_aberration}).")
+    total = SPLIT_SIZES[split] if n is None else max(n, 1)
+    if not cache or root is None:
+        return generate(split, total, seed, chromatic_aberration_strength=chromatic_aberration)
+    tag = f"shapes-v{VERSION}-{split}-seed{seed}-ca{chromatic_aberration:g}"
+    path = Path(root) / f"{tag}.pt"
+    if path.exists():
+        stored = torch.load(path, weights_only=True)
+        if stored["images"].shape[0] >= total:
+            return ImageSet(
+                stored["images"][:total],
+                stored["labels"][:total],
+                list(CLASSES),
+                "shapes",
+                {key: value[:total] for key, value in stored["extras"].items()},
+            )
+    data = generate(split, total, seed, chromatic_aberration_strength=chromatic_aberration)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".tmp{os.getpid()}")
+        torch.save({"images": data.images, "labels": data.labels, "extras": data.extras}, temporary)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # a read-only folder only costs us the cache
+    return data

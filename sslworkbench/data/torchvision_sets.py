@@ -1,0 +1,1 @@
+"""torchvision-backed real datasets (being written)."""

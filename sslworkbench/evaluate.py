@@ -1,0 +1,203 @@
+"""How good is a representation? Freeze the backbone, embed labelled images, and
+ask how well the labels can be read off the features.
+
+    features = embed(backbone, images)             frozen, no augmentation
+    knn_accuracy(...)                              weighted k-nearest neighbours
+    linear_probe(...)                              a linear classifier on top
+
+Every number is shown next to two baselines measured the same way:
+``random init`` (the same architecture, untrained) and ``raw pixels`` (the
+flattened images themselves). Beating both by a wide margin is what makes a
+self-supervised result mean something.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .augment import to_float
+from .data.imageset import ImageSet, check_images
+from .errors import WorkbenchError
+from .models import build_backbone
+from .runtime import pick_device
+from .train import Callback
+
+
+@torch.no_grad()
+def embed(backbone: torch.nn.Module, images, batch_size: int = 512, device=None) -> torch.Tensor:
+    """Features of ``images`` (an ImageSet or a (N, 3, H, W) tensor) as a float CPU tensor.
+
+    The backbone runs in eval mode (BatchNorm uses its running statistics) and
+    is put back in the mode it was in.
+    """
+    if isinstance(images, ImageSet):
+        images = images.images
+    check_images(images, "images to embed")
+    if device is None:
+        try:
+            device = next(backbone.parameters()).device
+        except StopIteration:
+            device = torch.device("cpu")
+    device = pick_device(device)
+    was_training = backbone.training
+    backbone.eval()
+    chunks = []
+    for start in range(0, images.shape[0], batch_size):
+        batch = to_float(images[start : start + batch_size].to(device))
+        chunks.append(backbone(batch).float().cpu())
+    backbone.train(was_training)
+    return torch.cat(chunks)
+
+
+def pixel_features(images) -> torch.Tensor:
+    """The raw-pixel "representation": each image flattened, values in [0, 1]."""
+    if isinstance(images, ImageSet):
+        images = images.images
+    return to_float(images).flatten(1)
+
+
+def _check_features(train_features, train_labels, test_features, test_labels):
+    if train_features.dim() != 2 or test_features.dim() != 2 or train_features.shape[1] != test_features.shape[1]:
+        raise WorkbenchError(
+            f"Features must be (N, D) with the same D for train and test; got {tuple(train_features.shape)} "
+            f"and {tuple(test_features.shape)}."
+        )
+    if train_features.shape[0] != len(train_labels) or test_features.shape[0] != len(test_labels):
+        raise WorkbenchError("Each feature row needs one label: the numbers of features and labels differ.")
+    if not (torch.isfinite(train_features).all() and torch.isfinite(test_features).all()):
+        raise WorkbenchError("The features contain NaN or inf: the backbone has diverged; retrain with a lower lr.")
+
+
+@torch.no_grad()
+def knn_accuracy(
+    train_features: torch.Tensor,
+    train_labels: torch.Tensor,
+    test_features: torch.Tensor,
+    test_labels: torch.Tensor,
+    k: int = 200,
+    temperature: float = 0.1,
+    chunk: int = 1024,
+) -> float:
+    r"""Weighted kNN accuracy, the protocol of InstDisc (Wu et al. 2018) and MoCo.
+
+    Features are L2-normalised; each test point takes its k most cosine-similar
+    training points, each voting for its label with weight
+    :math:`\exp(s/\tau)`; the class with the largest total wins.
+    ``k`` is capped at the training-set size.
+    """
+    _check_features(train_features, train_labels, test_features, test_labels)
+    if temperature <= 0:
+        raise WorkbenchError(f"kNN temperature must be > 0 (got {temperature}).")
+    if k < 1:
+        raise WorkbenchError(f"k must be ≥ 1 (got {k}).")
+    train_labels = torch.as_tensor(train_labels).long()
+    test_labels = torch.as_tensor(test_labels).long()
+    num_classes = int(max(train_labels.max(), test_labels.max())) + 1
+    k = min(k, train_features.shape[0])
+    bank = F.normalize(train_features.float(), dim=1)
+    correct = 0
+    for start in range(0, test_features.shape[0], chunk):
+        queries = F.normalize(test_features[start : start + chunk].float(), dim=1)
+        similarity, index = (queries @ bank.T).topk(k, dim=1)
+        weights = (similarity / temperature).exp()
+        votes = torch.zeros(queries.shape[0], num_classes).scatter_add_(1, train_labels[index], weights)
+        correct += (votes.argmax(dim=1) == test_labels[start : start + chunk]).sum().item()
+    return correct / test_features.shape[0]
+
+
+def linear_probe(
+    train_features: torch.Tensor,
+    train_labels: torch.Tensor,
+    test_features: torch.Tensor,
+    test_labels: torch.Tensor,
+    C: float = 1.0,
+    max_iter: int = 200,
+    device=None,
+) -> float:
+    r"""Accuracy of a linear classifier trained on frozen, standardised features.
+
+    Multinomial logistic regression with scikit-learn's objective and meaning
+    of ``C`` (the inverse L2 strength), minimised over the full training set
+    with L-BFGS:
+
+    .. math::
+        \min_{W, b}\; \frac{1}{N}\sum_i \mathrm{CE}(W x_i + b, y_i) + \frac{\lVert W \rVert^2}{2 C N}
+
+    Why not ``sklearn.linear_model.LogisticRegression``? Same objective, but
+    measured on a 2-core CPU (10,000 × 256 features, 10 classes) it took 9.5 s
+    against 0.5 s here, and 60 s against 3 s on raw pixels; this one also runs
+    on a GPU. ``tests/test_evaluate.py`` checks both agree.
+    """
+    _check_features(train_features, train_labels, test_features, test_labels)
+    if C <= 0:
+        raise WorkbenchError(f"C must be > 0 (got {C}).")
+    device = pick_device(device) if device is not None else torch.device("cpu")
+    x = train_features.float().to(device)
+    mean, std = x.mean(dim=0), x.std(dim=0).clamp_min(1e-6)
+    x = (x - mean) / std
+    y = torch.as_tensor(train_labels).long().to(device)
+    num_classes = int(max(int(y.max()), int(torch.as_tensor(test_labels).max()))) + 1
+    # (classes, features), used through F.linear: its backward reads x row-major,
+    # 10× faster on a CPU than the transposed product x.T @ grad
+    weight = torch.zeros(num_classes, x.shape[1], device=device, requires_grad=True)
+    bias = torch.zeros(num_classes, device=device, requires_grad=True)
+    optimizer = torch.optim.LBFGS(
+        [weight, bias], lr=1, max_iter=max_iter, history_size=20, tolerance_grad=1e-6,
+        tolerance_change=1e-9, line_search_fn="strong_wolfe",
+    )
+    penalty = 1.0 / (2 * C * x.shape[0])
+
+    def objective():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(F.linear(x, weight, bias), y) + penalty * weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(objective)
+    with torch.no_grad():
+        test = (test_features.float().to(device) - mean) / std
+        predictions = F.linear(test, weight, bias).argmax(dim=1).cpu()
+    return (predictions == torch.as_tensor(test_labels).long()).float().mean().item()
+
+
+def evaluate_features(train_features, train_labels, test_features, test_labels, k: int = 200) -> dict:
+    return {
+        "knn": knn_accuracy(train_features, train_labels, test_features, test_labels, k=k),
+        "linear": linear_probe(train_features, train_labels, test_features, test_labels),
+    }
+
+
+def evaluate_backbone(backbone, train: ImageSet, test: ImageSet, k: int = 200, device=None) -> dict:
+    """kNN and linear-probe accuracy of a frozen backbone: {"knn": ..., "linear": ...}."""
+    return evaluate_features(embed(backbone, train, device=device), train.labels, embed(backbone, test, device=device), test.labels, k=k)
+
+
+def baselines(train: ImageSet, test: ImageSet, backbone: str = "small_cnn", seed: int = 0, k: int = 200, device=None, backbone_options=None) -> dict:
+    """The two reference points: an untrained backbone of the same architecture
+    (seeded) and the raw pixels. Returns {"random init": {...}, "raw pixels": {...}}."""
+    generator_state = torch.get_rng_state()
+    torch.manual_seed(seed)
+    untrained = build_backbone(backbone, **(backbone_options or {}))
+    torch.set_rng_state(generator_state)
+    if device is not None:
+        untrained.to(pick_device(device))
+    return {
+        "random init": evaluate_backbone(untrained, train, test, k=k),
+        "raw pixels": evaluate_features(pixel_features(train), train.labels, pixel_features(test), test.labels, k=k),
+    }
+
+
+class KNNMonitor(Callback):
+    """Logs kNN accuracy every ``every`` epochs into the epoch's history row."""
+
+    def __init__(self, train: ImageSet, test: ImageSet, every: int = 1, k: int = 200):
+        self.train, self.test, self.every, self.k = train, test, every, k
+
+    def on_epoch_end(self, trainer, logs):
+        if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.config.epochs:
+            backbone = trainer.method.backbone
+            logs["knn"] = knn_accuracy(
+                embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
+            )
+            backbone.train()

@@ -1,0 +1,53 @@
+"""SimCLR — Chen, Kornblith, Norouzi & Hinton, "A Simple Framework for
+Contrastive Learning of Visual Representations", ICML 2020.
+
+Algorithm 1 of the paper, for each minibatch of N images x:
+
+    x1, x2 = t(x), t'(x)           two random views of every image (augment.py)
+    h1, h2 = f(x1), f(x2)          the backbone's features   (what we keep)
+    z1, z2 = g(h1), g(h2)          the projection head's output
+    loss   = NT-Xent(z1, z2, τ)    each view must pick out its partner among
+                                   the 2N − 1 other views of the batch
+"""
+
+from __future__ import annotations
+
+from ..augment import ViewConfig, Views, simclr_views
+from ..errors import WorkbenchError
+from ..losses import nt_xent
+from ..models import projection_head
+from . import METHODS
+from .base import Method
+
+
+@METHODS.register("simclr")
+class SimCLR(Method):
+    name = "simclr"
+
+    def __init__(
+        self,
+        backbone: str = "small_cnn",
+        backbone_options: dict | None = None,
+        image_size: int = 32,
+        temperature: float = 0.2,
+        projection_dim: int = 128,
+        hidden_dim: int = 512,
+        views: dict | None = None,
+    ):
+        super().__init__(backbone, backbone_options)
+        if temperature <= 0:
+            raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SimCLR uses 0.1–0.5.")
+        self.temperature = temperature
+        config = simclr_views(image_size)
+        self.views = Views(config.replace(**views) if views else config)
+        self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
+
+    def training_step(self, batch) -> dict:
+        images = self.images_of(batch)  # labels are never looked at
+        if images.shape[0] < 2:
+            raise WorkbenchError("SimCLR needs at least 2 images per batch (the others are the negatives).")
+        x1, x2 = self.views.pairs(images)
+        h1, h2 = self.backbone(x1), self.backbone(x2)
+        z1, z2 = self.projector(h1), self.projector(h2)
+        loss = nt_xent(z1, z2, self.temperature)
+        return {"loss": loss, "embeddings": z1.detach()}

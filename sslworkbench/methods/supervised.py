@@ -1,0 +1,46 @@
+"""The supervised baseline: the same backbone, trained on the labels.
+
+Every self-supervised result is read against it: how much of the supervised
+accuracy does a method reach without ever seeing a label?
+
+    x' = t(x)                       one random view (crop + flip by default)
+    loss = cross_entropy(W f(x'), y)
+"""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+
+from ..augment import ViewConfig, Views
+from ..errors import WorkbenchError
+from ..models import classifier
+from . import METHODS
+from .base import Method
+
+
+@METHODS.register("supervised")
+class Supervised(Method):
+    name = "supervised"
+
+    def __init__(
+        self,
+        backbone: str = "small_cnn",
+        backbone_options: dict | None = None,
+        image_size: int = 32,
+        num_classes: int = 10,
+        views: dict | None = None,
+    ):
+        super().__init__(backbone, backbone_options)
+        if num_classes < 2:
+            raise WorkbenchError(f"num_classes must be ≥ 2 (got {num_classes}).")
+        config = ViewConfig(size=image_size, scale=(0.5, 1.0), jitter_p=0.0, grayscale_p=0.0)
+        self.views = Views(config.replace(**views) if views else config)
+        self.head = classifier(self.backbone.feature_dim, num_classes)
+
+    def training_step(self, batch) -> dict:
+        images = self.images_of(batch)
+        labels = batch[1]
+        logits = self.head(self.backbone(self.views(images)))
+        loss = F.cross_entropy(logits, labels)
+        accuracy = (logits.argmax(dim=1) == labels).float().mean()
+        return {"loss": loss, "accuracy": accuracy.detach()}

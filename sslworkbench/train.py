@@ -1,0 +1,414 @@
+"""One training loop for every method.
+
+    >>> from sslworkbench.train import train
+    >>> history = train(method, train_set, epochs=10, batch_size=256)
+    >>> history.losses[-1], history.epochs[-1]
+
+What it does, so that no notebook has to:
+  * picks the device (``"auto"``: CUDA, then Apple MPS, then CPU) and uses
+    mixed precision on CUDA;
+  * shuffles the in-memory images into batches; the method makes its own views;
+  * warm-up then cosine learning-rate schedule; AdamW (or SGD);
+  * records a :class:`History` (loss, lr and the method's metrics per step;
+    means, time and callback results per epoch);
+  * checkpoints atomically and resumes *exactly*: the same seed gives the same
+    numbers as an uninterrupted run on the CPU, even from mid-epoch;
+  * stops on a NaN/inf loss with a clear message, keeping the last good weights;
+  * on Ctrl-C / kernel interrupt, keeps the model and history trained so far.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import torch
+
+from .checkpoint import FORMAT, VERSION, load_checkpoint, save_atomic
+from .data.imageset import ImageSet
+from .errors import TrainingStopped, WorkbenchError
+from .runtime import pick_device
+
+OPTIMIZERS = ("adamw", "sgd")
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 256
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    optimizer: str = "adamw"
+    momentum: float = 0.9  # SGD only
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # mixed precision, used on CUDA only
+    progress: bool | None = None  # None: on, unless CI / TQDM_DISABLE is set
+    max_steps: int | None = None  # stop after this many optimiser steps in total
+
+    def __post_init__(self):
+        def fail(message):
+            raise WorkbenchError(f"Training setting {message}")
+
+        if not isinstance(self.epochs, int) or self.epochs < 0:
+            fail(f"epochs must be a non-negative integer (got {self.epochs!r}).")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            fail(f"batch_size must be a positive integer (got {self.batch_size!r}).")
+        if not (isinstance(self.lr, (int, float)) and 0 < self.lr < 10 and math.isfinite(self.lr)):
+            fail(f"lr must be a positive number below 10 (got {self.lr!r}); try 1e-3 for AdamW.")
+        if self.weight_decay < 0:
+            fail(f"weight_decay must be ≥ 0 (got {self.weight_decay}).")
+        if self.optimizer not in OPTIMIZERS:
+            fail(f"optimizer must be one of {OPTIMIZERS} (got {self.optimizer!r}).")
+        if self.schedule not in SCHEDULES:
+            fail(f"schedule must be one of {SCHEDULES} (got {self.schedule!r}).")
+        if self.warmup_epochs < 0:
+            fail(f"warmup_epochs must be ≥ 0 (got {self.warmup_epochs}).")
+        if self.max_steps is not None and self.max_steps < 1:
+            fail(f"max_steps must be ≥ 1 or None (got {self.max_steps}).")
+
+
+@dataclass
+class History:
+    """What training recorded. ``steps``: one dict per optimiser step;
+    ``epochs``: one per completed epoch (mean metrics, seconds, callback results)."""
+
+    steps: list[dict] = field(default_factory=list)
+    epochs: list[dict] = field(default_factory=list)
+    interrupted: bool = False
+    stopped_reason: str | None = None
+
+    @property
+    def losses(self) -> list[float]:
+        return [s["loss"] for s in self.steps]
+
+    def metric(self, name: str, per: str = "steps") -> list[float]:
+        rows = self.steps if per == "steps" else self.epochs
+        return [row[name] for row in rows if name in row]
+
+    @property
+    def seconds(self) -> float:
+        return sum(e.get("seconds", 0.0) for e in self.epochs)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "History":
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+
+def learning_rate(step: int, total_steps: int, warmup_steps: int, base_lr: float, schedule: str) -> float:
+    """Linear warm-up to ``base_lr``, then cosine decay to 0 (or constant)."""
+    if warmup_steps and step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    if schedule == "constant" or total_steps <= warmup_steps:
+        return base_lr
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return base_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+class Callback:
+    """Override any of these; ``trainer.request_stop()`` ends training cleanly."""
+
+    def on_train_start(self, trainer: "Trainer") -> None: ...
+
+    def on_step_end(self, trainer: "Trainer", logs: dict) -> None: ...
+
+    def on_epoch_end(self, trainer: "Trainer", logs: dict) -> None: ...
+
+    def on_train_end(self, trainer: "Trainer") -> None: ...
+
+
+def _progress_enabled(setting: bool | None) -> bool:
+    if setting is not None:
+        return setting
+    quiet = os.environ.get("TQDM_DISABLE", "") not in ("", "0") or os.environ.get("CI")
+    return not quiet
+
+
+def embedding_std(embeddings: torch.Tensor) -> float:
+    """Mean per-dimension std of L2-normalised embeddings: about 1/√d when the
+    embeddings spread over the sphere, → 0 when they collapse to one point."""
+    z = torch.nn.functional.normalize(embeddings.float(), dim=1)
+    return z.std(dim=0).mean().item()
+
+
+class Trainer:
+    def __init__(
+        self,
+        method: torch.nn.Module,
+        data: ImageSet,
+        config: TrainConfig | None = None,
+        callbacks=(),
+        checkpoint: str | Path | None = None,
+        **settings,
+    ):
+        if not hasattr(method, "training_step"):
+            raise WorkbenchError(f"{type(method).__name__} has no training_step(batch); build one with build_method(...).")
+        if not isinstance(data, ImageSet):
+            raise WorkbenchError(f"train() needs an ImageSet (from load_dataset), got {type(data).__name__}.")
+        config = config or TrainConfig()
+        if settings:
+            known = {f.name for f in fields(TrainConfig)}
+            unknown = sorted(set(settings) - known)
+            if unknown:
+                raise WorkbenchError(f"Unknown training setting {unknown[0]!r}. Settings: {', '.join(sorted(known))}.")
+            config = TrainConfig(**{**asdict(config), **settings})
+        self.method = method
+        self.data = data
+        self.config = config
+        self.callbacks = list(callbacks)
+        self.checkpoint_path = Path(checkpoint) if checkpoint else None
+        self.device = pick_device(config.device)
+        self.history = History()
+        self.batch_size = min(config.batch_size, len(data))
+        self.steps_per_epoch = len(data) // self.batch_size
+        self.total_steps = self.steps_per_epoch * config.epochs
+        if config.max_steps is not None:
+            self.total_steps = min(self.total_steps, config.max_steps)
+        self.warmup_steps = min(round(config.warmup_epochs * self.steps_per_epoch), self.total_steps // 2)
+        # where we are: epoch index, batch index within it, optimiser steps done
+        self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
+        self.order: torch.Tensor | None = None  # this epoch's shuffled image order
+        self._stop_requested = False
+        self._rng_restored = False
+        self._last_good_state = None
+
+        self.method.to(self.device)
+        self.use_amp = config.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
+        parameters = [p for p in self.method.parameters() if p.requires_grad]
+        if config.optimizer == "adamw":
+            self.optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+        else:
+            self.optimizer = torch.optim.SGD(
+                parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+            )
+
+    # -- control ----------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Ask training to stop after the current step (a Stop button calls this)."""
+        self._stop_requested = True
+
+    # -- checkpoints ------------------------------------------------------
+
+    def state(self) -> dict:
+        method = self.method
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "method": getattr(method, "name", type(method).__name__),
+            "hparams": getattr(method, "hparams", {}),
+            "model": {k: v.detach().cpu() for k, v in method.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "scaler": self.scaler.state_dict() if self.scaler else None,
+            "train_config": asdict(self.config),
+            "progress": {"epoch": self.epoch, "batch": self.batch_in_epoch, "step": self.step},
+            "order": self.order.cpu() if self.order is not None else None,
+            "rng": {
+                "cpu": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            },
+            "history": self.history.to_dict(),
+            "dataset": {"name": self.data.name, "size": len(self.data)},
+        }
+
+    def save(self, path: str | Path | None = None) -> Path:
+        path = Path(path) if path else self.checkpoint_path
+        if path is None:
+            raise WorkbenchError("No checkpoint path: pass checkpoint= to train() or a path to save().")
+        return save_atomic(self.state(), path)
+
+    def load_state(self, checkpoint: dict) -> None:
+        """Continue from a checkpoint made by :meth:`state` (same method, same data)."""
+        method_name = getattr(self.method, "name", type(self.method).__name__)
+        if checkpoint["method"] != method_name:
+            raise WorkbenchError(f"This checkpoint is from method {checkpoint['method']!r}, not {method_name!r}.")
+        stored = checkpoint.get("dataset", {})
+        if stored and (stored.get("name"), stored.get("size")) != (self.data.name, len(self.data)):
+            raise WorkbenchError(
+                f"This checkpoint was trained on {stored.get('name')!r} ({stored.get('size')} images); "
+                f"resume it on the same data (got {self.data.name!r}, {len(self.data)} images)."
+            )
+        try:
+            self.method.load_state_dict(checkpoint["model"])
+        except RuntimeError as error:
+            first = str(error).splitlines()[0]
+            raise WorkbenchError(f"The checkpoint's weights do not fit this model ({first}).") from None
+        self.method.to(self.device)
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        if self.scaler and checkpoint.get("scaler"):
+            self.scaler.load_state_dict(checkpoint["scaler"])
+        progress = checkpoint["progress"]
+        self.epoch, self.batch_in_epoch, self.step = progress["epoch"], progress["batch"], progress["step"]
+        self.order = checkpoint.get("order")
+        torch.set_rng_state(checkpoint["rng"]["cpu"])
+        if checkpoint["rng"]["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
+        self._rng_restored = True
+        self.history = History.from_dict(checkpoint["history"])
+        self.history.interrupted = False
+        self.history.stopped_reason = None
+
+    # -- the loop ---------------------------------------------------------
+
+    def _batches(self):
+        """Yield (images, labels) for the rest of the current epoch."""
+        if self.order is None or self.batch_in_epoch == 0:
+            self.order = torch.randperm(len(self.data))
+        for b in range(self.batch_in_epoch, self.steps_per_epoch):
+            index = self.order[b * self.batch_size : (b + 1) * self.batch_size]
+            images = self.data.images[index].to(self.device, non_blocking=True)
+            labels = self.data.labels[index].to(self.device, non_blocking=True)
+            yield images, labels
+
+    def _one_step(self, batch) -> dict:
+        lr = learning_rate(self.step, self.total_steps, self.warmup_steps, self.config.lr, self.config.schedule)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+            outputs = self.method.training_step(batch)
+        loss = outputs["loss"]
+        if not torch.isfinite(loss):
+            self._stop_for_divergence(f"the loss became {loss.item()}", lr)
+        if self.scaler:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            grads = [p.grad for p in self.method.parameters() if p.grad is not None]
+            grad_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else torch.tensor(0.0)
+            if not torch.isfinite(grad_norm):
+                self._stop_for_divergence("the gradients became inf/NaN", lr)
+            self.optimizer.step()
+        self.method.on_step_end(self.step, self.total_steps)
+        logs = {"step": self.step, "epoch": self.epoch, "loss": loss.item(), "lr": lr}
+        for key, value in outputs.items():
+            if key == "loss":
+                continue
+            if key == "embeddings":
+                logs["embedding_std"] = embedding_std(value)
+            elif isinstance(value, torch.Tensor) and value.numel() == 1:
+                logs[key] = value.item()
+            elif isinstance(value, (int, float)):
+                logs[key] = float(value)
+        return logs
+
+    def _stop_for_divergence(self, what: str, lr: float):
+        self.optimizer.zero_grad(set_to_none=True)
+        parameters_ok = all(torch.isfinite(p).all() for p in self.method.parameters())
+        if not parameters_ok and self._last_good_state is not None:
+            self.method.load_state_dict(self._last_good_state)
+            kept = "the weights from the end of the last good epoch"
+        else:
+            kept = "the weights from the last good step"
+        reason = (
+            f"Training stopped at epoch {self.epoch + 1}, step {self.step}: {what} (lr={lr:.3g}). "
+            f"The model keeps {kept}, and the history so far is kept. "
+            "Try a lower learning rate (e.g. half of it), or check the inputs for NaNs."
+        )
+        self.history.stopped_reason = reason
+        raise TrainingStopped(reason, self.history)
+
+    def fit(self, resume: str | Path | None = None) -> History:
+        """Train; returns the :class:`History` (also kept as ``self.history``)."""
+        if resume is not None:
+            self.load_state(load_checkpoint(resume, getattr(self.method, "name", None)))
+        elif not self._rng_restored:
+            torch.manual_seed(self.config.seed)
+        if self.steps_per_epoch == 0:
+            raise WorkbenchError("The training set is empty.")
+        from tqdm.auto import tqdm
+
+        self.method.train()
+        for callback in self.callbacks:
+            callback.on_train_start(self)
+        bar = tqdm(
+            total=self.total_steps,
+            initial=min(self.step, self.total_steps),
+            disable=not _progress_enabled(self.config.progress),
+            desc=getattr(self.method, "name", "train"),
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+        try:
+            while self.epoch < self.config.epochs and self.step < self.total_steps and not self._stop_requested:
+                started = time.perf_counter()
+                epoch_rows = []
+                for batch in self._batches():
+                    logs = self._one_step(batch)
+                    self.step += 1
+                    self.batch_in_epoch += 1
+                    self.history.steps.append(logs)
+                    epoch_rows.append(logs)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{logs['loss']:.3f}", refresh=False)
+                    for callback in self.callbacks:
+                        callback.on_step_end(self, logs)
+                    if self._stop_requested or self.step >= self.total_steps:
+                        break
+                if self.batch_in_epoch < self.steps_per_epoch:
+                    break  # stopped mid-epoch: the position is kept for resume
+                summary = {"epoch": self.epoch + 1, "seconds": time.perf_counter() - started}
+                keys = [k for k in epoch_rows[0] if k not in ("step", "epoch")] if epoch_rows else []
+                for key in keys:
+                    values = [row[key] for row in epoch_rows if key in row]
+                    summary[key] = sum(values) / len(values)
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                self.order = None
+                self.history.epochs.append(summary)
+                for callback in self.callbacks:
+                    callback.on_epoch_end(self, summary)
+                self._last_good_state = {k: v.detach().clone() for k, v in self.method.state_dict().items()}
+                if self.checkpoint_path:
+                    self.save()
+        except KeyboardInterrupt:
+            self.history.interrupted = True
+            message = (
+                f"Training interrupted at epoch {self.epoch + 1}, step {self.step}: "
+                "the model and history trained so far are kept."
+            )
+            if self.checkpoint_path:
+                self.save()
+                message += f" Saved to {self.checkpoint_path}; resume with resume={str(self.checkpoint_path)!r}."
+            print(message, file=sys.stderr)
+        finally:
+            bar.close()
+            self.method.eval()
+            for callback in self.callbacks:
+                callback.on_train_end(self)
+        if self._stop_requested and not self.history.stopped_reason:
+            self.history.stopped_reason = f"stopped on request at epoch {self.epoch + 1}, step {self.step}"
+            if self.checkpoint_path:
+                self.save()
+        return self.history
+
+
+def train(
+    method,
+    data: ImageSet,
+    *,
+    callbacks=(),
+    checkpoint: str | Path | None = None,
+    resume: str | Path | None = None,
+    **settings,
+) -> History:
+    """Train ``method`` on ``data``; settings are :class:`TrainConfig`'s fields.
+
+    checkpoint  save here after every epoch (atomically), on Ctrl-C and at the end
+    resume      continue exactly from this checkpoint (``epochs`` may be raised)
+    """
+    trainer = Trainer(method, data, callbacks=callbacks, checkpoint=checkpoint, **settings)
+    return trainer.fit(resume=resume)
