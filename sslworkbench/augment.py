@@ -4,6 +4,7 @@ SimCLR's pipeline, in the order the paper applies it::
 
     RandomResizedCrop(size, scale, ratio)   crop a random area, resize back
     RandomHorizontalFlip(p=flip_p)
+    RandomRotation(degrees)                  (off by default; see below)
     RandomApply(ColorJitter(brightness, contrast, saturation, hue), p=jitter_p)
     RandomGrayscale(p=grayscale_p)
     RandomApply(GaussianBlur(kernel_size, sigma), p=blur_p)
@@ -13,6 +14,13 @@ Parameters are named as torchvision names them. Each image in a batch draws its
 own random parameters (its own crop, its own jitter factors, its own order of the
 four jitter operations, as ``ColorJitter`` does), but the whole batch is
 transformed at once on the training device.
+
+A rotation (``degrees``, as torchvision's ``RandomRotation``) is not in
+SimCLR's pipeline, but it belongs in any pipeline for data whose objects appear
+at every angle — like ``shapes``: views should vary exactly the factors a
+representation should ignore. It is applied with the crop in the same
+resampling, rotating the crop box about its centre (reflecting the image where
+a corner reaches past the edge).
 
 Why not call torchvision's transforms? They draw one set of random parameters
 per call, so per-sample randomness means a Python loop over the batch. Measured
@@ -34,7 +42,7 @@ import torch.nn.functional as F
 from .data.imageset import check_images
 from .errors import WorkbenchError
 
-GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # torchvision's rgb_to_grayscale
+GRAY_WEIGHTS = (0.2989, 0.587, 0.114)  # as torchvision's rgb_to_grayscale
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class ViewConfig:
     scale: tuple[float, float] = (0.2, 1.0)
     ratio: tuple[float, float] = (3 / 4, 4 / 3)
     flip_p: float = 0.5
+    degrees: float = 0.0
     brightness: float = 0.4
     contrast: float = 0.4
     saturation: float = 0.4
@@ -71,6 +80,8 @@ class ViewConfig:
             fail(f"scale must satisfy 0 < min ≤ max ≤ 1 (got {self.scale}).")
         if not 0 < self.ratio[0] <= self.ratio[1]:
             fail(f"ratio must satisfy 0 < min ≤ max (got {self.ratio}).")
+        if not 0 <= self.degrees <= 180:
+            fail(f"degrees must be in [0, 180] (got {self.degrees}); angles are drawn from [-degrees, degrees].")
         for name in ("flip_p", "jitter_p", "grayscale_p", "blur_p", "solarize_p"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
@@ -254,20 +265,28 @@ def random_resized_crop_boxes(n, height, width, scale, ratio, device, attempts: 
     return top, left, crop_h, crop_w
 
 
-def crop_and_resize(images, boxes, size: int, flip: torch.Tensor | None = None):
+def crop_and_resize(images, boxes, size: int, flip: torch.Tensor | None = None, angle: torch.Tensor | None = None):
     """Cut each image's box out and resize it to size×size (bilinear), flipping
-    horizontally where ``flip`` is True — one ``grid_sample`` for the batch."""
+    horizontally where ``flip`` is True and rotating the box by ``angle``
+    (radians) about its centre — one ``grid_sample`` for the whole batch."""
     n, _, height, width = images.shape
     top, left, crop_h, crop_w = boxes
-    # affine map from output coordinates [-1, 1] to input coordinates [-1, 1]
-    theta = torch.zeros(n, 2, 3, device=images.device, dtype=images.dtype)
-    sign = 1 - 2 * flip.to(images.dtype) if flip is not None else 1
-    theta[:, 0, 0] = crop_w / width * sign
+    dtype = images.dtype
+    # output pixel (u, v) in [-1, 1]² → input point: centre + R(angle) · (half-size · (±u, v))
+    sign = 1 - 2 * flip.to(dtype) if flip is not None else torch.ones(n, device=images.device, dtype=dtype)
+    angle = angle.to(dtype) if angle is not None else torch.zeros(n, device=images.device, dtype=dtype)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    half_w, half_h = crop_w / 2, crop_h / 2  # in pixels
+    theta = torch.zeros(n, 2, 3, device=images.device, dtype=dtype)
+    # rotate in pixel units, then convert to the input's normalised coordinates
+    theta[:, 0, 0] = cos * half_w * sign / (width / 2)
+    theta[:, 0, 1] = -sin * half_h / (width / 2)
+    theta[:, 1, 0] = sin * half_w * sign / (height / 2)
+    theta[:, 1, 1] = cos * half_h / (height / 2)
     theta[:, 0, 2] = (2 * left + crop_w) / width - 1
-    theta[:, 1, 1] = crop_h / height
     theta[:, 1, 2] = (2 * top + crop_h) / height - 1
     grid = F.affine_grid(theta, (n, 3, size, size), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
 # ---------------------------------------------------------------------------
@@ -311,7 +330,8 @@ def make_views(images: torch.Tensor, config: ViewConfig) -> torch.Tensor:
 
     boxes = random_resized_crop_boxes(n, x.shape[2], x.shape[3], config.scale, config.ratio, device)
     flip = _coin(n, config.flip_p, device)
-    x = crop_and_resize(x, boxes, config.size, flip)
+    angle = _uniform(n, -config.degrees, config.degrees, device) * (math.pi / 180) if config.degrees else None
+    x = crop_and_resize(x, boxes, config.size, flip, angle)
 
     if config.jitter_p > 0:
         jitter = _coin(n, config.jitter_p, device)

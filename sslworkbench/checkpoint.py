@@ -55,12 +55,8 @@ def load_checkpoint(path: str | Path, method: str | None = None) -> dict:
         raise WorkbenchError(f"No checkpoint at {str(path)!r}.")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # truncated, not a torch file, or holding pickled code
-        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
-        raise WorkbenchError(
-            f"{str(path)!r} is not a readable sslworkbench checkpoint ({reason}). "
-            "It may be truncated or not a checkpoint at all; re-create it with --out / checkpoint=."
-        ) from None
+    except Exception as error:
+        raise WorkbenchError(f"{str(path)!r} {_why_unreadable(path, error)}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise WorkbenchError(f"{str(path)!r} is a torch file but not an sslworkbench checkpoint.")
     if checkpoint.get("version", 0) > VERSION:
@@ -73,6 +69,23 @@ def load_checkpoint(path: str | Path, method: str | None = None) -> dict:
             f"Use `sslworkbench pretrain {checkpoint.get('method')} --resume {path}`, or a {method} checkpoint."
         )
     return checkpoint
+
+
+def _why_unreadable(path: Path, error: Exception) -> str:
+    """One sentence on why ``torch.load`` refused a file."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        return (
+            "is not a PyTorch checkpoint (not a torch.save file, or a truncated one). "
+            "Re-create it with --out / checkpoint=."
+        )
+    if "weights only" in str(error).lower() or "weights_only" in str(error).lower():
+        return (
+            "holds pickled Python objects besides tensors, so it is refused: checkpoints load with "
+            "weights_only=True so that loading one never runs code. Use a checkpoint written by sslworkbench."
+        )
+    return "is damaged (a truncated or corrupt torch file). Re-create it with --out / checkpoint=."
 
 
 def load_method(path: str | Path, method: str | None = None):

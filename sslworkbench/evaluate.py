@@ -201,3 +201,19 @@ class KNNMonitor(Callback):
                 embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
             )
             backbone.train()
+
+
+def cluster_purity(labels, clusters) -> float:
+    """Fraction of points whose cluster's most common label is their own label.
+
+    1.0: every cluster holds one class; about 1/classes for clusters that
+    ignore the labels (with as many clusters as classes)."""
+    labels = torch.as_tensor(labels).long()
+    clusters = torch.as_tensor(clusters).long()
+    if labels.shape != clusters.shape:
+        raise WorkbenchError("cluster_purity needs one cluster id per label.")
+    agree = 0
+    for cluster in clusters.unique():
+        members = labels[clusters == cluster]
+        agree += members.bincount().max().item()
+    return agree / len(labels)

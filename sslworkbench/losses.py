@@ -30,7 +30,7 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> tor
     ``log(1 + (2N - 2) * exp(-1/τ))``; a perfectly uninformative embedding gives
     ``log(2N - 1)``.
     """
-    if temperature <= 0:
+    if not temperature > 0:  # also catches NaN
         raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SimCLR uses 0.1–0.5.")
     if z1.shape != z2.shape or z1.dim() != 2:
         raise WorkbenchError(
@@ -42,7 +42,10 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> tor
             "nt_xent needs a batch of at least 2 pairs: with 1 pair there are no negatives. "
             "Use batch_size ≥ 2 (SimCLR is usually run with 256 or more)."
         )
-    z = F.normalize(torch.cat([z1, z2]).float(), dim=1)  # (2N, D)
+    z = torch.cat([z1, z2])
+    if z.dtype in (torch.float16, torch.bfloat16):  # under mixed precision: softmax in float32
+        z = z.float()
+    z = F.normalize(z, dim=1)  # (2N, D)
     logits = z @ z.T / temperature
     logits.fill_diagonal_(float("-inf"))  # an anchor is not its own candidate
     positive = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)

@@ -305,12 +305,16 @@ class Trainer:
                 logs[key] = float(value)
         return logs
 
+    def _snapshot(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.method.state_dict().items()}
+
     def _stop_for_divergence(self, what: str, lr: float):
         self.optimizer.zero_grad(set_to_none=True)
-        parameters_ok = all(torch.isfinite(p).all() for p in self.method.parameters())
-        if not parameters_ok and self._last_good_state is not None:
+        # parameters *and* buffers (BatchNorm's running statistics) must be finite
+        state_ok = all(torch.isfinite(v).all() for v in self.method.state_dict().values() if v.is_floating_point())
+        if not state_ok and self._last_good_state is not None:
             self.method.load_state_dict(self._last_good_state)
-            kept = "the weights from the end of the last good epoch"
+            kept = "the weights from the end of the last good epoch (or from the start)"
         else:
             kept = "the weights from the last good step"
         reason = (
@@ -332,6 +336,7 @@ class Trainer:
         from tqdm.auto import tqdm
 
         self.method.train()
+        self._last_good_state = self._snapshot()
         for callback in self.callbacks:
             callback.on_train_start(self)
         bar = tqdm(
@@ -361,6 +366,8 @@ class Trainer:
                 if self.batch_in_epoch < self.steps_per_epoch:
                     break  # stopped mid-epoch: the position is kept for resume
                 summary = {"epoch": self.epoch + 1, "seconds": time.perf_counter() - started}
+                # the whole epoch's steps, also those before a mid-epoch resume
+                epoch_rows = [row for row in self.history.steps if row["epoch"] == self.epoch]
                 keys = [k for k in epoch_rows[0] if k not in ("step", "epoch")] if epoch_rows else []
                 for key in keys:
                     values = [row[key] for row in epoch_rows if key in row]
@@ -371,7 +378,7 @@ class Trainer:
                 self.history.epochs.append(summary)
                 for callback in self.callbacks:
                     callback.on_epoch_end(self, summary)
-                self._last_good_state = {k: v.detach().clone() for k, v in self.method.state_dict().items()}
+                self._last_good_state = self._snapshot()
                 if self.checkpoint_path:
                     self.save()
         except KeyboardInterrupt:

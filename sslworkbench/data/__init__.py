@@ -62,9 +62,9 @@ def load_dataset(
     builder = DATASETS[name]
     if split not in SPLITS:
         raise WorkbenchError(f"Unknown split {split!r} for dataset {name!r}; use one of {SPLITS}.")
-    if n is not None and (not isinstance(n, int) or n < 1):
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise WorkbenchError(f"n must be a positive integer (got {n!r}).")
-    if size is not None and (not isinstance(size, int) or size < 8):
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 8):
         raise WorkbenchError(f"size must be an integer ≥ 8 (got {size!r}).")
     root = Path(root) if root is not None else default_root()
     data = builder(split=split, n=n, root=root, seed=seed, **options)

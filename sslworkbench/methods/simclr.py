@@ -35,7 +35,7 @@ class SimCLR(Method):
         views: dict | None = None,
     ):
         super().__init__(backbone, backbone_options)
-        if temperature <= 0:
+        if not temperature > 0:  # also catches NaN
             raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SimCLR uses 0.1–0.5.")
         self.temperature = temperature
         config = simclr_views(image_size)

@@ -1,0 +1,54 @@
+"""Settings shared by the whole test session.
+
+* Plots never open a window (``MPLBACKEND=Agg``) and progress bars stay quiet
+  (``TQDM_DISABLE=1``). These are defaults: a variable already set wins. They are
+  set here, at import, so that they apply before matplotlib or tqdm is imported,
+  and they are inherited by the Jupyter kernels that the notebook tests start —
+  except our ``MPLBACKEND=Agg`` (see :func:`notebook_env`): in a kernel, the
+  inline backend draws every figure, so a plotting bug fails the test.
+* Datasets use the normal cache, ``data/`` (or ``$SSLWB_DATA``), so notebooks and
+  tests share the generated ``shapes`` files instead of regenerating them per
+  test. A test that *writes* files must write them under ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+_MPLBACKEND_SET_HERE = "MPLBACKEND" not in os.environ
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TQDM_DISABLE", "1")
+# Jupyter kernels: no "frozen modules" debugger warning on stderr, and jupyter_core's
+# platformdirs paths (silences its DeprecationWarning; the same folders on Linux).
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository's root folder (where pyproject.toml is)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def notebooks_dir() -> Path:
+    """The folder of the course notebooks."""
+    return NOTEBOOKS_DIR
+
+
+@pytest.fixture
+def notebook_env(monkeypatch):
+    """The environment a notebook's kernel should start with.
+
+    Drops the ``MPLBACKEND=Agg`` this file set (not one the user set), so that
+    the kernel uses Jupyter's inline backend and really renders each figure.
+    """
+    if _MPLBACKEND_SET_HERE:
+        monkeypatch.delenv("MPLBACKEND", raising=False)
+    yield

@@ -1,0 +1,135 @@
+"""Every notebook in notebooks/: committed clean, and runs end to end in smoke mode.
+
+    pytest tests/test_notebooks.py                  # all notebooks
+    pytest tests/test_notebooks.py -k 01            # just notebook 01
+    pytest -m "not notebook"                        # everything but the notebook runs
+
+The structural checks hold the conventions every notebook follows:
+
+* the first code cell is the bootstrap: it imports ``sslworkbench`` and installs
+  it when that import fails (Colab, a bare kernel);
+* the second code cell is tagged ``parameters`` (papermill puts its injected
+  values right after it) and sets ``SMOKE = False``;
+* the notebook is committed without outputs and without execution counts.
+
+The run executes the notebook with papermill and ``SMOKE=True`` in a fresh
+``python3`` kernel (this virtualenv's Python), from notebooks/ as the working
+directory, exactly as a learner's "Run all" would, only smaller.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+
+#: Seconds one cell may take in smoke mode before the run is stopped.
+CELL_TIMEOUT_S = int(os.environ.get("SSLWB_NOTEBOOK_CELL_TIMEOUT", "600"))
+KERNEL_START_TIMEOUT_S = 180
+
+# Until the first notebook lands, the parametrised tests are one skipped case
+# (not a collection error, and not "no tests ran").
+NOTEBOOK_PARAMS = [pytest.param(path, id=path.stem) for path in NOTEBOOKS] or [
+    pytest.param(None, id="no-notebooks", marks=pytest.mark.skip(reason="notebooks/ has no notebooks yet"))
+]
+
+
+def code_cells(notebook) -> list:
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_notebook_names_are_numbered_and_unique():
+    """NN_snake_case.ipynb, each number once: the order of the course."""
+    bad = [path.name for path in NOTEBOOKS if not NAME_PATTERN.match(path.name)]
+    if bad:
+        pytest.fail(f"notebook names must look like 01_learning_paradigms.ipynb: {bad}", pytrace=False)
+    numbers = [path.name[:2] for path in NOTEBOOKS]
+    duplicates = sorted({number for number in numbers if numbers.count(number) > 1})
+    if duplicates:
+        pytest.fail(f"two notebooks share a number: {duplicates}", pytrace=False)
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PARAMS)
+def test_notebook_structure(path: Path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    cells = code_cells(notebook)
+    assert len(cells) >= 2, f"{path.name}: needs a bootstrap cell and a parameters cell"
+    problems = []
+
+    bootstrap = cells[0].source
+    if "import sslworkbench" not in bootstrap or "install" not in bootstrap:
+        problems.append(
+            "the first code cell must be the bootstrap: `import sslworkbench`, installing it if that fails"
+        )
+
+    parameters = cells[1]
+    if "parameters" not in parameters.metadata.get("tags", []):
+        problems.append("the second code cell must carry the cell tag `parameters` (papermill injects after it)")
+    if not re.search(r"^SMOKE\s*=\s*False\b", parameters.source, flags=re.MULTILINE):
+        problems.append("the parameters cell must set `SMOKE = False`")
+
+    with_outputs = [index for index, cell in enumerate(notebook.cells) if cell.get("outputs")]
+    counted = [index for index, cell in enumerate(notebook.cells) if cell.get("execution_count") is not None]
+    if with_outputs or counted:
+        problems.append(
+            f"commit notebooks without outputs (cells {with_outputs}) and execution counts (cells {counted}); "
+            "clear them with: jupyter nbconvert --clear-output --inplace " + f"notebooks/{path.name}"
+        )
+
+    kernel = notebook.metadata.get("kernelspec", {}).get("name")
+    if kernel not in (None, "python3"):
+        problems.append(f"kernelspec is {kernel!r}; use the standard 'python3' kernel")
+
+    if problems:
+        pytest.fail(f"{path.name}:\n  - " + "\n  - ".join(problems), pytrace=False)
+
+
+def _describe_failure(path: Path, error, executed: Path) -> str:
+    """What failed, where, and why: the cell's code and its traceback, no colours."""
+    from papermill.exceptions import strip_color
+
+    source = error.source.splitlines()
+    shown = "\n".join(f"    {line}" for line in source[:20])
+    if len(source) > 20:
+        shown += f"\n    ... ({len(source) - 20} more lines)"
+    traceback = strip_color("\n".join(error.traceback)).strip()
+    return (
+        f"{path.name} failed in cell In [{error.exec_count}] (cell #{error.cell_index} of the executed notebook):\n"
+        f"{shown}\n\n{traceback}\n\n"
+        f"The executed notebook, with every output up to the failure: {executed}"
+    )
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOK_PARAMS)
+def test_notebook_runs_in_smoke_mode(path: Path, tmp_path: Path, notebook_env):
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    executed = tmp_path / path.name
+    failure = None
+    try:
+        papermill.execute_notebook(
+            str(path),
+            str(executed),
+            parameters={"SMOKE": True},
+            kernel_name="python3",
+            language="python",
+            cwd=str(NOTEBOOKS_DIR),
+            progress_bar=False,
+            log_output=False,
+            start_timeout=KERNEL_START_TIMEOUT_S,
+            execution_timeout=CELL_TIMEOUT_S,
+        )
+    except PapermillExecutionError as error:
+        failure = _describe_failure(path, error, executed)
+    if failure:  # raised here, not in the except block, so pytest shows no chained traceback
+        pytest.fail(failure, pytrace=False)

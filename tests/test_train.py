@@ -1,0 +1,503 @@
+"""The training loop: learning, exact resume, divergence, interrupts, checkpoints,
+settings, and building methods/backbones by name."""
+
+import math
+import os
+import pickle
+
+import pytest
+import torch
+
+from sslworkbench import (
+    Callback,
+    History,
+    TrainConfig,
+    Trainer,
+    TrainingStopped,
+    WorkbenchError,
+    build_backbone,
+    build_method,
+    embed,
+    load_checkpoint,
+    load_dataset,
+    load_method,
+    train,
+)
+from sslworkbench.checkpoint import save_atomic
+from sslworkbench.methods import SimCLR
+from sslworkbench.models import ResNet18CIFAR, SmallCNN
+
+TINY = {"backbone_options": {"width": 8, "depth": 2}, "hidden_dim": 32, "projection_dim": 16}
+FAST = {"batch_size": 16, "progress": False, "device": "cpu"}
+EPOCHS, SEED = 3, 5  # 48 images / 16 = 3 steps per epoch, 9 steps in all
+
+
+def tiny_simclr(init_seed=0, **settings):
+    torch.manual_seed(init_seed)
+    return build_method("simclr", **TINY, **settings)
+
+
+def state_of(method):
+    return {k: v.detach().clone() for k, v in method.state_dict().items()}
+
+
+def assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def all_finite(method):
+    return all(torch.isfinite(v).all() for v in method.state_dict().values() if v.is_floating_point())
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_dataset("shapes", "train", n=48)
+
+
+@pytest.fixture(scope="module")
+def reference(data):
+    """An uninterrupted run: (history, final state)."""
+    method = tiny_simclr()
+    history = train(method, data, epochs=EPOCHS, seed=SEED, **FAST)
+    return history, state_of(method)
+
+
+class StopAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, logs):
+        if trainer.step == self.step:
+            trainer.request_stop()
+
+
+class InterruptAt(Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, logs):
+        if trainer.step == self.step:
+            raise KeyboardInterrupt
+
+
+class Snapshots(Callback):
+    """The parameters after every step: snapshots[k] = after k steps."""
+
+    def __init__(self):
+        self.snapshots = {}
+
+    def on_train_start(self, trainer):
+        self.snapshots[trainer.step] = {k: p.detach().clone() for k, p in trainer.method.named_parameters()}
+
+    def on_step_end(self, trainer, logs):
+        self.snapshots[trainer.step] = {k: p.detach().clone() for k, p in trainer.method.named_parameters()}
+
+
+# -- it learns --------------------------------------------------------------------
+
+
+def test_simclr_loss_goes_down():
+    data = load_dataset("shapes", "train", n=64)
+    method = tiny_simclr(views={"jitter_p": 0.0, "grayscale_p": 0.0, "scale": (0.5, 1.0)})
+    history = train(method, data, epochs=5, batch_size=32, lr=1e-2, seed=0, progress=False, device="cpu")
+    assert len(history.steps) == 10 and len(history.epochs) == 5
+    first, last = history.epochs[0]["loss"], history.epochs[-1]["loss"]
+    assert last < 0.8 * first, [e["loss"] for e in history.epochs]
+    assert all(math.isfinite(x) for x in history.losses)
+    assert {"loss", "lr", "embedding_std"} <= set(history.steps[0])
+    assert not method.training  # left in eval mode
+
+
+def test_same_seed_same_numbers(data, reference):
+    history, state = reference
+    method = tiny_simclr()
+    again = train(method, data, epochs=EPOCHS, seed=SEED, **FAST)
+    assert again.losses == history.losses
+    assert_same_state(state_of(method), state)
+
+
+# -- exact resume -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop_at", [4, 3], ids=["mid-epoch", "epoch-boundary"])
+def test_resume_after_request_stop_is_exact(data, reference, tmp_path, stop_at):
+    history, state = reference
+    path = tmp_path / "run.pt"
+    first = train(tiny_simclr(), data, epochs=EPOCHS, seed=SEED, callbacks=[StopAt(stop_at)], checkpoint=path, **FAST)
+    assert len(first.steps) == stop_at
+    assert first.losses == history.losses[:stop_at]
+    assert first.stopped_reason and "request" in first.stopped_reason
+    assert path.is_file()
+
+    resumed_method = tiny_simclr(init_seed=99)  # other weights: they must come from the checkpoint
+    resumed = train(resumed_method, data, epochs=EPOCHS, seed=SEED, resume=path, **FAST)
+    assert resumed.losses == history.losses
+    assert [s["lr"] for s in resumed.steps] == [s["lr"] for s in history.steps]
+    assert len(resumed.epochs) == EPOCHS
+    assert not resumed.interrupted and resumed.stopped_reason is None
+    assert_same_state(state_of(resumed_method), state)
+
+
+def test_resume_mid_epoch_gives_the_same_epoch_means(data, reference, tmp_path):
+    """The epoch rows of a resumed run should be those of the uninterrupted run:
+    the epoch that was cut in two averages all of its steps, not just the resumed part."""
+    history, _ = reference
+    path = tmp_path / "run.pt"
+    train(tiny_simclr(), data, epochs=EPOCHS, seed=SEED, callbacks=[StopAt(4)], checkpoint=path, **FAST)
+    resumed = train(tiny_simclr(), data, epochs=EPOCHS, seed=SEED, resume=path, **FAST)
+    expected = [pytest.approx(e["loss"], rel=1e-6) for e in history.epochs]
+    assert [e["loss"] for e in resumed.epochs] == expected
+
+
+def test_checkpoint_of_a_finished_run_loads_with_weights_only_and_rebuilds(data, tmp_path):
+    path = tmp_path / "done.pt"
+    method = tiny_simclr()
+    train(method, data, epochs=1, seed=SEED, checkpoint=path, **FAST)
+    raw = torch.load(path, weights_only=True)
+    assert raw["format"] == "sslworkbench-checkpoint" and raw["method"] == "simclr"
+    rebuilt = load_method(path)
+    assert isinstance(rebuilt, SimCLR)
+    assert_same_state(state_of(rebuilt), state_of(method))
+    history = History.from_dict(load_checkpoint(path)["history"])
+    assert len(history.steps) == 3 and len(history.epochs) == 1
+
+
+# -- divergence -----------------------------------------------------------------------
+
+
+class NaNAt(SimCLR):
+    """SimCLR whose loss is NaN at training step ``bad_step`` (0-based)."""
+
+    name = "nan_at"
+
+    def __init__(self, bad_step=0, **settings):
+        super().__init__(**settings)
+        self.bad_step, self.calls = bad_step, 0
+
+    def training_step(self, batch):
+        outputs = super().training_step(batch)
+        if self.calls == self.bad_step:
+            outputs["loss"] = outputs["loss"] * float("nan")
+        self.calls += 1
+        return outputs
+
+
+class InfWeightsAfter(SimCLR):
+    """SimCLR whose weights turn inf after optimiser step ``bad_step`` (as an
+    overflowing update would); the next loss is then NaN."""
+
+    name = "inf_weights_after"
+
+    def __init__(self, bad_step=0, **settings):
+        super().__init__(**settings)
+        self.bad_step = bad_step
+
+    def on_step_end(self, step, total_steps):
+        if step == self.bad_step:
+            with torch.no_grad():
+                self.projector[0].weight.fill_(float("inf"))
+
+
+@pytest.mark.parametrize("bad_step", [1, 5])
+def test_nan_loss_stops_training_and_keeps_the_last_good_step(data, bad_step):
+    torch.manual_seed(0)
+    method = NaNAt(bad_step, **TINY)
+    snapshots = Snapshots()
+    with pytest.raises(TrainingStopped, match="learning rate") as info:
+        train(method, data, epochs=EPOCHS, seed=SEED, callbacks=[snapshots], **FAST)
+    error = info.value
+    assert isinstance(error, WorkbenchError)
+    assert "nan" in str(error).lower()
+    assert len(error.history.steps) == bad_step
+    assert error.history.stopped_reason == str(error)
+    assert all(math.isfinite(x) for x in error.history.losses)
+    assert all_finite(method)
+    for name, parameter in method.named_parameters():
+        assert torch.equal(parameter, snapshots.snapshots[bad_step][name]), name
+
+
+@pytest.mark.parametrize("bad_step", [0, 4], ids=["first-epoch", "second-epoch"])
+def test_inf_weights_are_not_kept(data, bad_step):
+    torch.manual_seed(0)
+    method = InfWeightsAfter(bad_step, **TINY)
+    with pytest.raises(TrainingStopped, match="learning rate") as info:
+        train(method, data, epochs=EPOCHS, seed=SEED, **FAST)
+    assert len(info.value.history.steps) == bad_step + 1
+    assert all_finite(method), "the model was left with inf/NaN weights"
+    assert torch.isfinite(embed(method.backbone, data.images[:4])).all()
+
+
+def test_huge_learning_rate_stops_with_a_usable_model(data):
+    method = tiny_simclr()
+    with pytest.raises(TrainingStopped, match="learning rate") as info:
+        train(
+            method, data, epochs=4, seed=SEED, optimizer="sgd", lr=9.9, weight_decay=1e6,
+            warmup_epochs=0, schedule="constant", **FAST,
+        )
+    assert "lr=9.9" in str(info.value)
+    assert 0 < len(info.value.history.steps) < 12
+    # parameters *and* buffers (BatchNorm running statistics) must be finite,
+    # or the kept model embeds every image as NaN
+    assert all_finite(method), [k for k, v in method.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    assert torch.isfinite(embed(method.backbone, data.images[:4])).all()
+
+
+# -- Ctrl-C ------------------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_keeps_history_and_checkpoint_and_resumes(data, reference, tmp_path, capsys):
+    history, state = reference
+    path = tmp_path / "interrupted.pt"
+    method = tiny_simclr()
+    interrupted = train(method, data, epochs=EPOCHS, seed=SEED, callbacks=[InterruptAt(5)], checkpoint=path, **FAST)
+    assert isinstance(interrupted, History)
+    assert interrupted.interrupted
+    assert len(interrupted.steps) == 5
+    assert interrupted.losses == history.losses[:5]
+    assert path.is_file()
+    assert "resume" in capsys.readouterr().err
+    assert not method.training
+
+    resumed_method = tiny_simclr(init_seed=1)
+    resumed = train(resumed_method, data, epochs=EPOCHS, seed=SEED, resume=path, **FAST)
+    assert not resumed.interrupted
+    assert resumed.losses == history.losses
+    assert_same_state(state_of(resumed_method), state)
+
+
+def test_keyboard_interrupt_without_checkpoint_returns_history(data):
+    method = tiny_simclr()
+    history = train(method, data, epochs=EPOCHS, seed=SEED, callbacks=[InterruptAt(2)], **FAST)
+    assert history.interrupted and len(history.steps) == 2
+
+
+# -- checkpoint errors -----------------------------------------------------------------
+
+
+@pytest.fixture
+def checkpoint_path(data, tmp_path):
+    path = tmp_path / "simclr.pt"
+    Trainer(tiny_simclr(), data, epochs=1, **FAST).save(path)
+    return path
+
+
+def test_missing_checkpoint(tmp_path):
+    with pytest.raises(WorkbenchError, match="No checkpoint"):
+        load_checkpoint(tmp_path / "nothing.pt")
+    with pytest.raises(WorkbenchError, match="No checkpoint"):
+        load_checkpoint(tmp_path)  # a folder is not a checkpoint either
+
+
+def test_truncated_checkpoint(checkpoint_path):
+    content = checkpoint_path.read_bytes()
+    checkpoint_path.write_bytes(content[: len(content) // 2])
+    with pytest.raises(WorkbenchError, match="(?i)truncated|damaged|corrupt") as info:
+        load_checkpoint(checkpoint_path)
+    assert str(checkpoint_path) in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, world\n", bytes(range(256)) * 10])
+def test_non_torch_file(tmp_path, content):
+    path = tmp_path / "notes.pt"
+    path.write_bytes(content)
+    with pytest.raises(WorkbenchError, match="(?i)not a (readable|pytorch|torch)") as info:
+        load_checkpoint(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("obj", [{"weights": torch.zeros(2)}, torch.zeros(3), [1, 2], {"format": "other"}])
+def test_torch_file_that_is_not_ours(tmp_path, obj):
+    path = tmp_path / "foreign.pt"
+    torch.save(obj, path)
+    with pytest.raises(WorkbenchError, match="not an sslworkbench checkpoint"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_from_a_newer_version(tmp_path, checkpoint_path):
+    checkpoint = torch.load(checkpoint_path, weights_only=True)
+    checkpoint["version"] = 99
+    torch.save(checkpoint, checkpoint_path)
+    with pytest.raises(WorkbenchError, match="newer"):
+        load_checkpoint(checkpoint_path)
+
+
+def test_checkpoint_from_another_method(data, checkpoint_path):
+    with pytest.raises(WorkbenchError, match="'simclr' checkpoint, not 'supervised'"):
+        load_checkpoint(checkpoint_path, method="supervised")
+    supervised = build_method("supervised", backbone_options={"width": 8, "depth": 2})
+    with pytest.raises(WorkbenchError, match="simclr"):
+        train(supervised, data, epochs=1, resume=checkpoint_path, **FAST)
+
+
+def test_resume_on_other_data_is_refused(checkpoint_path):
+    other = load_dataset("shapes", "train", n=32)
+    with pytest.raises(WorkbenchError, match="same data"):
+        train(tiny_simclr(), other, epochs=1, resume=checkpoint_path, **FAST)
+
+
+def _leave_a_mark(path):  # what a malicious pickle would run on load
+    open(path, "w").close()
+    return {}
+
+
+class Booby:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (_leave_a_mark, (self.marker,))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_pickled_code_is_refused_and_not_run(tmp_path):
+    marker = tmp_path / "ran"
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "sslworkbench-checkpoint", "version": 1, "payload": Booby(str(marker))}, path)
+    with pytest.raises(WorkbenchError, match="(?i)weights.only|pickled|not a readable") as info:
+        load_checkpoint(path)
+    assert str(path) in str(info.value)
+    assert not marker.exists()
+    plain = tmp_path / "evil.pkl"
+    plain.write_bytes(pickle.dumps(Booby(str(marker))))
+    with pytest.raises(WorkbenchError):
+        load_checkpoint(plain)
+    assert not marker.exists()
+
+
+def test_atomic_save_leaves_only_the_checkpoint(tmp_path):
+    path = tmp_path / "a" / "ckpt.pt"
+    save_atomic({"x": torch.arange(3)}, path)
+    save_atomic({"x": torch.arange(4)}, path)  # overwrite
+    assert os.listdir(path.parent) == ["ckpt.pt"]
+    assert torch.equal(torch.load(path, weights_only=True)["x"], torch.arange(4))
+
+
+@pytest.mark.parametrize("error", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_failed_save_leaves_no_temporary_file_and_the_old_checkpoint(tmp_path, monkeypatch, error):
+    path = tmp_path / "ckpt.pt"
+    save_atomic({"x": torch.arange(3)}, path)
+    before = path.read_bytes()
+
+    def half_written_save(obj, file, *args, **kwargs):
+        file.write(b"PK\x03\x04 partial")
+        raise error
+
+    monkeypatch.setattr(torch, "save", half_written_save)
+    with pytest.raises(type(error)):
+        save_atomic({"x": torch.arange(5)}, path)
+    monkeypatch.undo()
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+    assert path.read_bytes() == before
+
+
+def test_save_to_a_folder_is_refused(data, tmp_path):
+    with pytest.raises(WorkbenchError, match="folder"):
+        Trainer(tiny_simclr(), data, **FAST).save(tmp_path)
+    with pytest.raises(WorkbenchError, match="checkpoint path"):
+        Trainer(tiny_simclr(), data, **FAST).save()
+
+
+# -- settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"lr": 0}, "lr"),
+        ({"lr": -1e-3}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"lr": float("inf")}, "lr"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"epochs": -1}, "epochs"),
+        ({"optimizer": "adam"}, "optimizer"),
+        ({"schedule": "linear"}, "schedule"),
+        ({"weight_decay": -1}, "weight_decay"),
+        ({"warmup_epochs": -1}, "warmup_epochs"),
+        ({"max_steps": 0}, "max_steps"),
+    ],
+)
+def test_train_config_validation(data, settings, words):
+    with pytest.raises(WorkbenchError, match=words):
+        TrainConfig(**settings)
+    with pytest.raises(WorkbenchError, match=words):
+        train(tiny_simclr(), data, **{**FAST, **settings})
+
+
+def test_unknown_training_setting(data):
+    with pytest.raises(WorkbenchError, match="'learning_rate'") as info:
+        train(tiny_simclr(), data, learning_rate=0.1, **FAST)
+    assert "lr" in str(info.value) and "batch_size" in str(info.value)
+
+
+def test_train_rejects_what_is_not_a_method_or_a_dataset(data):
+    with pytest.raises(WorkbenchError, match="training_step"):
+        train(torch.nn.Linear(2, 2), data, **FAST)
+    with pytest.raises(WorkbenchError, match="ImageSet"):
+        train(tiny_simclr(), data.images, **FAST)
+
+
+def test_batch_size_larger_than_the_dataset_is_clamped(data):
+    trainer = Trainer(tiny_simclr(), data, epochs=1, **{**FAST, "batch_size": 1000})
+    assert trainer.batch_size == len(data) and trainer.steps_per_epoch == 1
+    history = trainer.fit()
+    assert len(history.steps) == 1 and len(history.epochs) == 1
+
+
+def test_max_steps(data):
+    history = train(tiny_simclr(), data, epochs=EPOCHS, max_steps=2, **FAST)
+    assert len(history.steps) == 2
+
+
+# -- building by name --------------------------------------------------------------------------
+
+
+def test_unknown_method_suggests_a_close_name():
+    with pytest.raises(WorkbenchError, match="Did you mean 'simclr'") as info:
+        build_method("simclrr")
+    assert "supervised" in str(info.value)
+
+
+def test_unknown_hyper_parameter_lists_the_known_ones():
+    with pytest.raises(WorkbenchError, match="'temprature'") as info:
+        build_method("simclr", temprature=0.1)
+    for name in ("temperature", "projection_dim", "backbone"):
+        assert name in str(info.value)
+
+
+@pytest.mark.parametrize("temperature", [0, -0.5])
+def test_simclr_rejects_non_positive_temperature(temperature):
+    with pytest.raises(WorkbenchError, match="temperature"):
+        build_method("simclr", temperature=temperature, **{k: v for k, v in TINY.items()})
+
+
+def test_build_method_records_its_hparams():
+    method = build_method("simclr", temperature=0.3, **TINY)
+    assert method.hparams["temperature"] == 0.3
+    assert method.hparams["backbone_options"] == {"width": 8, "depth": 2}
+    assert "views" in method.hparams
+
+
+def test_unknown_backbone():
+    with pytest.raises(WorkbenchError, match="Unknown backbone 'resnet19'. Did you mean 'resnet18'"):
+        build_backbone("resnet19")
+    with pytest.raises(WorkbenchError, match="small_cnn"):
+        build_backbone("small_cnn", widht=8)
+    with pytest.raises(WorkbenchError, match="width"):
+        build_backbone("small_cnn", width=0)
+
+
+@pytest.mark.parametrize("options, dim", [({"width": 8, "depth": 2}, 16), ({"width": 4, "depth": 3}, 16), ({}, 256)])
+def test_small_cnn_feature_dim_is_its_output_width(options, dim):
+    net = build_backbone("small_cnn", **options)
+    assert isinstance(net, SmallCNN) and net.feature_dim == dim
+    assert net(torch.rand(2, 3, 32, 32)).shape == (2, dim)
+
+
+def test_resnet18_feature_dim_is_its_output_width():
+    net = build_backbone("resnet18")
+    assert isinstance(net, ResNet18CIFAR) and net.feature_dim == 512
+    with torch.no_grad():
+        assert net.eval()(torch.rand(2, 3, 32, 32)).shape == (2, 512)
