@@ -32,3 +32,6 @@ __all__ = [
     "linear_probe", "load_checkpoint", "load_dataset", "load_method", "make_views", "nt_xent",
     "pick_device", "pixel_features", "seed_everything", "simclr_views", "train",
 ]
+
+# submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…
+from . import evaluate, exercises, notebook, viz  # noqa: E402,F401

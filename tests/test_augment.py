@@ -362,3 +362,34 @@ def test_simclr_views_kernel_is_odd_for_every_size():
         config = simclr_views(size)
         assert config.kernel_size % 2 == 1
         assert math.isclose(config.hue, 0.1)
+
+
+# --- rotation (ViewConfig.degrees), applied with the crop in one resampling ---
+
+
+def test_rotation_by_90_degrees_matches_torchvision_rotate():
+    import math
+
+    from sslworkbench.augment import crop_and_resize
+
+    images = torch.rand(3, 3, 16, 16)
+    full = (torch.zeros(3), torch.zeros(3), torch.full((3,), 16.0), torch.full((3,), 16.0))
+    rotated = crop_and_resize(images, full, 16, angle=torch.full((3,), math.pi / 2))
+    expected = torch.stack([TF.rotate(image, 90) for image in images])
+    torch.testing.assert_close(rotated, expected, atol=1e-5, rtol=0)
+    torch.testing.assert_close(rotated, images.rot90(1, dims=(-2, -1)), atol=1e-5, rtol=0)
+
+
+def test_degrees_zero_draws_no_rotation_and_bad_degrees_are_rejected():
+    from sslworkbench.augment import ViewConfig, make_views
+    from sslworkbench.errors import WorkbenchError
+
+    images = torch.rand(4, 3, 16, 16)
+    plain = ViewConfig(size=16, scale=(1.0, 1.0), ratio=(1.0, 1.0), flip_p=0.0, jitter_p=0.0, grayscale_p=0.0)
+    torch.testing.assert_close(make_views(images, plain), images)
+    torch.manual_seed(0)
+    turned = make_views(images, plain.replace(degrees=180))
+    assert (turned - images).abs().mean() > 0.05  # rotated views differ from the original
+    for bad in (-1, 181):
+        with pytest.raises(WorkbenchError, match="degrees"):
+            ViewConfig(degrees=bad)

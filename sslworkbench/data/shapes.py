@@ -62,6 +62,8 @@ CHUNK = 500
 SPLIT_SIZES = {"train": 10_000, "test": 2_000}
 SPLIT_STREAM = {"train": 0, "test": 1}
 MIN_LIGHTNESS_GAP = 0.3
+TEXTURE = 0.35  # strength of the background texture
+NOISE = 0.06  # largest per-image std of pixel noise
 
 
 # ---------------------------------------------------------------------------
@@ -259,12 +261,14 @@ def generate(
     split: str = "train",
     n: int | None = None,
     seed: int = 0,
-    texture: float = 0.35,
-    noise: float = 0.06,
+    texture: float = None,
+    noise: float = None,
     chromatic_aberration_strength: float = 0.0,
 ) -> ImageSet:
     """Generate (without caching) ``n`` images of split ``split``."""
     total = SPLIT_SIZES[split] if n is None else n
+    texture = TEXTURE if texture is None else texture
+    noise = NOISE if noise is None else noise
     images, labels, extras = [], [], {}
     for chunk in range(math.ceil(total / CHUNK)):
         rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION])
@@ -294,6 +298,8 @@ def load_shapes(
     root: Path | None = None,
     seed: int = 0,
     chromatic_aberration: float = 0.0,
+    texture: float = TEXTURE,
+    noise: float = NOISE,
     cache: bool = True,
 ) -> ImageSet:
     """The ``shapes`` split, generated once and cached under ``root``."""
@@ -301,8 +307,10 @@ def load_shapes(
         raise WorkbenchError(f"chromatic_aberration must be in [0, 0.2] (got {chromatic_aberration}).")
     total = SPLIT_SIZES[split] if n is None else max(n, 1)
     if not cache or root is None:
-        return generate(split, total, seed, chromatic_aberration_strength=chromatic_aberration)
+        return generate(split, total, seed, texture, noise, chromatic_aberration)
     tag = f"shapes-v{VERSION}-{split}-seed{seed}-ca{chromatic_aberration:g}"
+    if (texture, noise) != (TEXTURE, NOISE):
+        tag += f"-tex{texture:g}-noise{noise:g}"
     path = Path(root) / f"{tag}.pt"
     if path.exists():
         stored = torch.load(path, weights_only=True)
@@ -314,7 +322,7 @@ def load_shapes(
                 "shapes",
                 {key: value[:total] for key, value in stored["extras"].items()},
             )
-    data = generate(split, total, seed, chromatic_aberration_strength=chromatic_aberration)
+    data = generate(split, total, seed, texture, noise, chromatic_aberration)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".tmp{os.getpid()}")
