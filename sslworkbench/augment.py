@@ -115,6 +115,14 @@ class ViewConfig:
         return cls().replace(**values)
 
 
+#: View settings that suit a dataset better than the generic defaults. On
+#: ``shapes`` crops keep at least 40% of the image, so the object — the only
+#: thing two views of an image share once colour is distorted — stays in view
+#: (measured with SimCLR, 5 epochs: linear probe 43% with scale (0.2, 1), 48%
+#: with (0.4, 1), on the textured variant of shapes).
+DATASET_VIEWS = {"shapes": {"scale": (0.4, 1.0)}}
+
+
 def simclr_views(size: int = 32, strength: float = 0.5, blur: bool = False) -> ViewConfig:
     """SimCLR's pipeline with colour-distortion ``strength`` s: jitter (0.8s, 0.8s, 0.8s, 0.2s).
 

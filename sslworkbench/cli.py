@@ -75,6 +75,7 @@ def _report(args, method_name, backbone, train, test, extra: dict) -> int:
 def cmd_pretrain(args) -> int:
     import torch
 
+    from .augment import DATASET_VIEWS
     from .checkpoint import load_checkpoint
     from .methods import build_method
     from .runtime import pick_device, seed_everything
@@ -112,6 +113,8 @@ def cmd_pretrain(args) -> int:
 
     train_set, test_set = _load_splits(args)
     hparams.setdefault("image_size", train_set.image_size)
+    if checkpoint is None and "views" not in hparams and args.dataset in DATASET_VIEWS:
+        hparams["views"] = dict(DATASET_VIEWS[args.dataset])  # what suits this dataset (see augment.py)
     if args.method == "supervised":
         hparams.setdefault("num_classes", train_set.num_classes)
     seed_everything(args.seed)
@@ -199,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("method", help="method name, e.g. simclr (see `sslworkbench list`)")
     pretrain.add_argument("--backbone", default="small_cnn", help="small_cnn (CPU default) or resnet18")
     pretrain.add_argument("--epochs", type=int, default=None, help="epochs in total (default: 5)")
-    pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 256)")
+    pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128)")
     pretrain.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3, AdamW)")
     pretrain.add_argument("--weight-decay", type=float, default=None)
     pretrain.add_argument("--optimizer", default=None, help="adamw (default) or sgd")

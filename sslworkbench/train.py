@@ -40,7 +40,7 @@ SCHEDULES = ("cosine", "constant")
 @dataclass
 class TrainConfig:
     epochs: int = 10
-    batch_size: int = 256
+    batch_size: int = 128  # measured on a CPU: beats 256 at equal compute (more steps)
     lr: float = 2e-3
     weight_decay: float = 1e-4
     optimizer: str = "adamw"

@@ -3,15 +3,23 @@
 Each 32×32 RGB image shows one object of one of ten shape classes. Everything
 else about the image is a *nuisance*, drawn independently of the class:
 
-    object colour, background colours (a two-colour gradient), background
-    texture (plain / stripes / waves), position, scale, rotation, lighting
-    across the object, and pixel noise.
+    object colour, background colours (a two-colour gradient along a random
+    direction), position, scale, rotation, lighting across the object, pixel
+    noise — and, as an option, a background texture (stripes or waves).
 
 So the pixels are dominated by colour — k-means on raw pixels groups images by
 background colour, not by shape — while a feature that ignores colour, position
 and small crops says a lot about the class. That is exactly the invariance
 SimCLR's views (crop + colour distortion) teach, which is why this set makes the
 lesson of notebook 01 visible in minutes on a CPU.
+
+Why the texture is off by default: a texture pattern is an easy cue that no
+SimCLR view removes (a crop keeps the stripes' frequency and direction; colour
+jitter keeps their contrast), so instance discrimination latches onto it and
+learns less about shape — "feature suppression" (Chen, Luo & Li 2021). Measured
+with SimCLR, 5 epochs, small CNN: linear probe 65% without texture, 60% with
+``texture=0.1``, 48% with ``texture=0.35`` (and noise 0.06). Turn it on to see
+that effect.
 
 The object is always clearly visible in grayscale (its lightness differs from
 the background's by at least ``MIN_LIGHTNESS_GAP``), so the class is never lost
@@ -22,6 +30,8 @@ Generation is deterministic: images come in chunks of 500, each from its own
 the same whatever ``n`` is. Splits are cached under ``data/`` as uint8 tensors.
 
 Options:
+    texture               strength of the stripes/waves background texture (0 = off)
+    noise                 largest per-image standard deviation of pixel noise
     chromatic_aberration  shift the red and blue channels radially, in
                           proportion to the distance from the image centre, as
                           a cheap lens does (the shortcut Doersch et al. 2015
@@ -55,15 +65,15 @@ CLASSES = [
     "bowtie",
 ]
 
-VERSION = 1  # bump when the generator changes, so stale caches are not used
+VERSION = 2  # bump when the generator changes, so stale caches are not used
 SIZE = 32
 SUPERSAMPLE = 2  # draw at 64×64 and average down: anti-aliased edges
 CHUNK = 500
 SPLIT_SIZES = {"train": 10_000, "test": 2_000}
 SPLIT_STREAM = {"train": 0, "test": 1}
 MIN_LIGHTNESS_GAP = 0.3
-TEXTURE = 0.35  # strength of the background texture
-NOISE = 0.06  # largest per-image std of pixel noise
+TEXTURE = 0.0  # strength of the stripes/waves background texture (off by default: see the module doc)
+NOISE = 0.02  # largest per-image std of pixel noise
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""The command line, run as a user runs it: a real subprocess, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+TINY = [
+    "--n-train", "96", "--n-test", "64", "--batch-size", "32",
+    "--set", 'backbone_options={"width": 8, "depth": 2}', "--set", "hidden_dim=32", "--set", "projection_dim=16",
+]
+
+
+def run_cli(*args, cwd=None):
+    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "sslworkbench.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
+
+
+def assert_one_line_error(result, *needles):
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("sslworkbench: error:"), result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+def test_pretrain_json_prints_metrics_with_baselines_last(tmp_path):
+    result = run_cli("pretrain", "simclr", "--epochs", "2", "--json", "--out", str(tmp_path / "c.pt"), *TINY)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["method"] == "simclr" and report["epochs"] == 2 and report["steps"] == 6
+    assert set(report["results"]) == {"simclr", "random init", "raw pixels"}
+    for row in report["results"].values():
+        assert 0 <= row["knn"] <= 1 and 0 <= row["linear"] <= 1
+    assert (tmp_path / "c.pt").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # no temp files left
+
+
+def test_resume_extends_a_run_to_more_epochs(tmp_path):
+    # (that resuming reproduces an uninterrupted run exactly is tested on the trainer, test_train.py)
+    first = run_cli("pretrain", "simclr", "--epochs", "1", "--json", "--no-baselines", "--out", str(tmp_path / "r.pt"), *TINY)
+    assert first.returncode == 0, first.stderr
+    checkpoint = torch.load(tmp_path / "r.pt", weights_only=True)
+    assert checkpoint["progress"]["epoch"] == 1
+    resumed = run_cli("pretrain", "simclr", "--epochs", "3", "--json", "--no-baselines", "--resume", str(tmp_path / "r.pt"), *TINY)
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout.strip().splitlines()[-1])
+    assert report["epochs"] == 3 and report["steps"] == 9
+    assert torch.load(tmp_path / "r.pt", weights_only=True)["progress"]["epoch"] == 3
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (("pretrain", "simclrr"), ("Unknown method 'simclrr'", "Did you mean 'simclr'")),
+        (("pretrain", "simclr", "--dataset", "shapez"), ("Unknown dataset 'shapez'", "shapes")),
+        (("pretrain", "simclr", "--backbone", "resnet19"), ("Unknown backbone", "resnet18")),
+        (("pretrain", "simclr", "--temperature", "0"), ("temperature must be > 0",)),
+        (("pretrain", "simclr", "--lr", "-1"), ("lr must be a positive number",)),
+        (("pretrain", "simclr", "--set", "colour=1"), ("no setting 'colour'",)),
+        (("pretrain", "simclr", "--device", "tpu"), ("Unknown device",)),
+    ],
+)
+def test_user_mistakes_end_in_one_line_and_exit_2(args, needles):
+    assert_one_line_error(run_cli(*args, "--n-train", "32", "--n-test", "32"), *needles)
+
+
+def test_batch_of_one_is_refused_clearly():
+    result = run_cli("pretrain", "simclr", "--batch-size", "1", "--n-train", "8", "--n-test", "8", "--epochs", "1")
+    assert_one_line_error(result, "at least 2")
+
+
+def test_bad_checkpoints_are_refused_clearly(tmp_path):
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a checkpoint at all")
+    assert_one_line_error(run_cli("probe", str(garbage)), "not a PyTorch checkpoint")
+    assert_one_line_error(run_cli("probe", str(tmp_path / "missing.pt")), "No checkpoint")
+
+    made = run_cli("pretrain", "simclr", "--epochs", "1", "--json", "--no-baselines", "--out", str(tmp_path / "s.pt"), *TINY)
+    assert made.returncode == 0, made.stderr
+    assert_one_line_error(
+        run_cli("pretrain", "supervised", "--resume", str(tmp_path / "s.pt"), "--n-train", "96", "--n-test", "64"),
+        "'simclr' checkpoint, not 'supervised'",
+    )
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes((tmp_path / "s.pt").read_bytes()[:2000])
+    assert_one_line_error(run_cli("probe", str(truncated)), "truncated")
+
+
+def test_probe_evaluates_a_checkpoint(tmp_path):
+    made = run_cli("pretrain", "simclr", "--epochs", "1", "--json", "--no-baselines", "--out", str(tmp_path / "p.pt"), *TINY)
+    assert made.returncode == 0, made.stderr
+    result = run_cli("probe", str(tmp_path / "p.pt"), "--n-train", "96", "--n-test", "64", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report["results"]) == {"simclr", "random init", "raw pixels"}
+
+
+def test_list_names_everything():
+    result = run_cli("list")
+    assert result.returncode == 0
+    for name in ("simclr", "supervised", "shapes", "digits", "cifar10", "small_cnn", "resnet18"):
+        assert name in result.stdout
