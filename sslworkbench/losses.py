@@ -50,3 +50,308 @@ def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 0.5) -> tor
     logits.fill_diagonal_(float("-inf"))  # an anchor is not its own candidate
     positive = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
     return F.cross_entropy(logits, positive)
+
+
+# ---------------------------------------------------------------------------
+# Joint-embedding objectives (issue #5). Each follows its authors' published
+# reference implementation; the tests check each against a closed form and an
+# independent straightforward re-computation.
+# ---------------------------------------------------------------------------
+
+
+def _check_pair(name: str, a: torch.Tensor, b: torch.Tensor, a_name: str = "z1", b_name: str = "z2") -> None:
+    """Two embedding batches of the same shape (N, D) with N ≥ 2."""
+    if a.dim() != 2 or a.shape != b.shape:
+        raise WorkbenchError(
+            f"{name} needs {a_name} and {b_name} of the same shape (N, D); got {tuple(a.shape)} and {tuple(b.shape)}. "
+            "Check that the projector's output dimension is the one the loss gets."
+        )
+    if a.shape[0] < 2:
+        raise WorkbenchError(f"{name} needs a batch of at least 2 images (got 1): use batch_size ≥ 2.")
+
+
+def _float32(*tensors):
+    """Under mixed precision, compute the loss in float32."""
+    return [t.float() if t.dtype in (torch.float16, torch.bfloat16) else t for t in tensors]
+
+
+def info_nce(query: torch.Tensor, key: torch.Tensor, queue: torch.Tensor, temperature: float = 0.2) -> torch.Tensor:
+    r"""InfoNCE with a queue of negatives, as MoCo computes it (He et al. 2020).
+
+    ``query`` (N, D) and its positive ``key`` (N, D) are L2-normalised; ``queue``
+    (K, D) holds K negatives (one per row, already normalised, no gradient).
+    With :math:`l^+_i = q_i^\top k_i` and :math:`l^-_{ij} = q_i^\top n_j`,
+
+    .. math::
+        \mathcal{L} = \frac1N \sum_i -\log \frac{\exp(l^+_i/\tau)}
+                      {\exp(l^+_i/\tau) + \sum_{j=1}^{K} \exp(l^-_{ij}/\tau)}
+
+    i.e. a (K+1)-way cross-entropy whose correct class is 0, as in the authors'
+    ``moco/builder.py``. The key gets no gradient (it comes from the momentum
+    encoder). With ``queue`` of shape (0, D) the loss is 0.
+    """
+    if not temperature > 0:
+        raise WorkbenchError(f"temperature must be > 0 (got {temperature}); MoCo v2 uses 0.2.")
+    _check_pair("info_nce", query, key, "query", "key")
+    if queue.dim() != 2 or queue.shape[1] != query.shape[1]:
+        raise WorkbenchError(
+            f"info_nce: the queue must be (K, D) with D = {query.shape[1]} like the query; got {tuple(queue.shape)}."
+        )
+    query, key, queue = _float32(query, key, queue)
+    query = F.normalize(query, dim=1)
+    key = F.normalize(key, dim=1).detach()
+    positive = (query * key).sum(dim=1, keepdim=True)  # (N, 1)
+    negative = query @ queue.detach().T  # (N, K)
+    logits = torch.cat([positive, negative], dim=1) / temperature
+    return F.cross_entropy(logits, torch.zeros(len(query), dtype=torch.long, device=query.device))
+
+
+def supervised_contrastive(
+    features: torch.Tensor, labels: torch.Tensor, temperature: float = 0.1, base_temperature: float | None = None
+) -> torch.Tensor:
+    r"""SupCon (Khosla et al. 2020): every view with the same label is a positive.
+
+    ``features`` (N, V, D): V views of each of N images (L2-normalised here);
+    ``labels`` (N,): images with equal labels are positives of each other
+    (for MICLe-style training, the label is the *instance* id). Over all NV
+    anchors i, with P(i) the other views sharing i's label and A(i) all views
+    but i,
+
+    .. math::
+        \mathcal{L} = \frac{\tau}{\tau_b}\,\frac{1}{NV}\sum_i \frac{-1}{|P(i)|}
+            \sum_{p \in P(i)} \log \frac{\exp(z_i^\top z_p/\tau)}{\sum_{a \in A(i)} \exp(z_i^\top z_a/\tau)}
+
+    as the authors' ``SupConLoss`` (contrast mode "all"). ``base_temperature``
+    τ_b defaults to τ (so the factor is 1). With all labels distinct and V = 2
+    it is exactly :func:`nt_xent`.
+    """
+    if not temperature > 0:
+        raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SupCon uses 0.1.")
+    if features.dim() != 3 or features.shape[1] < 1:
+        raise WorkbenchError(f"supervised_contrastive needs features of shape (N, V, D); got {tuple(features.shape)}.")
+    n, v, _ = features.shape
+    if labels.shape != (n,):
+        raise WorkbenchError(f"supervised_contrastive: {n} images but labels of shape {tuple(labels.shape)}.")
+    if n * v < 2:
+        raise WorkbenchError("supervised_contrastive needs at least 2 views in the batch: use batch_size ≥ 2.")
+    (features,) = _float32(features)
+    z = F.normalize(features, dim=2).transpose(0, 1).reshape(n * v, -1)  # view-major, as torch.cat(unbind(1))
+    label = labels.repeat(v)
+    logits = z @ z.T / temperature
+    self_mask = torch.eye(n * v, dtype=torch.bool, device=z.device)
+    logits = logits.masked_fill(self_mask, float("-inf"))
+    log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    positive = (label[:, None] == label[None, :]) & ~self_mask
+    count = positive.sum(dim=1)
+    if (count == 0).any():
+        raise WorkbenchError(
+            "supervised_contrastive: some view has no positive (a label seen once, with V = 1); use V ≥ 2 views."
+        )
+    mean_log_prob_positive = log_prob.masked_fill(~positive, 0).sum(dim=1) / count
+    scale = temperature / (base_temperature or temperature)
+    return -(scale * mean_log_prob_positive).mean()
+
+
+def negative_cosine(p: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    r"""SimSiam's D(p, z) = −cos(p, stopgrad(z)), averaged over the batch.
+
+    .. math:: \mathcal{D}(p, z) = -\frac1N\sum_i \frac{p_i}{\|p_i\|}\cdot\frac{z_i}{\|z_i\|}
+
+    ``z`` is detached: the gradient flows only through the predictor's output
+    ``p`` (the stop-gradient of SimSiam and BYOL). BYOL's regression loss
+    ``‖p̄ − z̄‖² = 2 − 2 cos`` is ``2 + 2 · negative_cosine(p, z)``. In [−1, 1].
+    """
+    _check_pair("negative_cosine", p, z, "p", "z")
+    p, z = _float32(p, z)
+    return -(F.normalize(p, dim=1) * F.normalize(z.detach(), dim=1)).sum(dim=1).mean()
+
+
+def _off_diagonal(matrix: torch.Tensor) -> torch.Tensor:
+    """The off-diagonal entries of a square matrix, flattened (the authors' helper)."""
+    n = matrix.shape[0]
+    return matrix.flatten()[:-1].view(n - 1, n + 1)[:, 1:].flatten()
+
+
+def barlow_twins(z1: torch.Tensor, z2: torch.Tensor, lambd: float = 5e-3) -> torch.Tensor:
+    r"""Barlow Twins (Zbontar et al. 2021): make the cross-correlation the identity.
+
+    Each embedding dimension is standardised over the batch (as a BatchNorm
+    without affine parameters: biased variance, ε = 1e-5), then
+    :math:`C = \tilde z_1^\top \tilde z_2 / N` (D × D) and
+
+    .. math::
+        \mathcal{L} = \sum_i (1 - C_{ii})^2 + \lambda \sum_{i \ne j} C_{ij}^2
+
+    — exactly the authors' ``main.py`` (sums, not means; λ = 5e-3).
+    """
+    _check_pair("barlow_twins", z1, z2)
+    if not lambd >= 0:
+        raise WorkbenchError(f"lambd must be ≥ 0 (got {lambd}); Barlow Twins uses 5e-3.")
+    z1, z2 = _float32(z1, z2)
+    n = z1.shape[0]
+    c = F.batch_norm(z1, None, None, training=True).T @ F.batch_norm(z2, None, None, training=True) / n
+    on_diagonal = (torch.diagonal(c) - 1).pow(2).sum()
+    off_diagonal = _off_diagonal(c).pow(2).sum()
+    return on_diagonal + lambd * off_diagonal
+
+
+def vicreg(
+    z1: torch.Tensor, z2: torch.Tensor, sim_weight: float = 25.0, var_weight: float = 25.0, cov_weight: float = 1.0
+) -> torch.Tensor:
+    r"""VICReg (Bardes, Ponce & LeCun 2022): variance, invariance, covariance.
+
+    With D-dimensional embeddings, centred per dimension,
+
+    .. math::
+        s = \tfrac{1}{ND}\|z_1 - z_2\|^2, \quad
+        v = \tfrac12\sum_{k=1,2}\tfrac1D\sum_j \max(0, 1 - \sqrt{\mathrm{Var}(z_k^{(j)}) + 10^{-4}}),
+
+        c = \sum_{k=1,2} \tfrac1D \sum_{i \ne j} \mathrm{Cov}(z_k)_{ij}^2, \quad
+        \mathcal{L} = \lambda s + \mu v + \nu c
+
+    (unbiased variance and covariance, /(N−1)), as the authors' ``main_vicreg.py``.
+    """
+    _check_pair("vicreg", z1, z2)
+    z1, z2 = _float32(z1, z2)
+    n, d = z1.shape
+    invariance = F.mse_loss(z1, z2)
+    z1 = z1 - z1.mean(dim=0)
+    z2 = z2 - z2.mean(dim=0)
+    std1 = torch.sqrt(z1.var(dim=0) + 1e-4)
+    std2 = torch.sqrt(z2.var(dim=0) + 1e-4)
+    variance = F.relu(1 - std1).mean() / 2 + F.relu(1 - std2).mean() / 2
+    cov1 = z1.T @ z1 / (n - 1)
+    cov2 = z2.T @ z2 / (n - 1)
+    covariance = _off_diagonal(cov1).pow(2).sum() / d + _off_diagonal(cov2).pow(2).sum() / d
+    return sim_weight * invariance + var_weight * variance + cov_weight * covariance
+
+
+def dino_loss(
+    student: list[torch.Tensor] | tuple[torch.Tensor, ...],
+    teacher: list[torch.Tensor] | tuple[torch.Tensor, ...],
+    center: torch.Tensor,
+    student_temperature: float = 0.1,
+    teacher_temperature: float = 0.04,
+) -> torch.Tensor:
+    r"""DINO's self-distillation loss (Caron et al. 2021), a pure function.
+
+    ``student``: the student's logits for each of its crops (each (N, K));
+    ``teacher``: the teacher's logits for the global crops (each (N, K));
+    ``center`` (K,): the running mean of the teacher's logits (kept by the
+    method). The teacher is *centred* and *sharpened*, the student softened:
+
+    .. math::
+        P_t = \mathrm{softmax}\big((g_t - c)/\tau_t\big), \quad
+        \log P_s = \mathrm{log\,softmax}(g_s/\tau_s),
+
+        \mathcal{L} = \frac{1}{\#\text{pairs}} \sum_{t}\sum_{s \ne t}
+                      \frac1N\sum_i -P_t^{(i)} \cdot \log P_s^{(i)}
+
+    over every (teacher crop t, student crop s) pair except a crop with itself
+    (the first ``len(teacher)`` student crops are the same global crops), as the
+    authors' ``DINOLoss``. The teacher gets no gradient.
+    """
+    if not (student_temperature > 0 and teacher_temperature > 0):
+        raise WorkbenchError(
+            f"DINO's temperatures must be > 0 (got student {student_temperature}, teacher {teacher_temperature})."
+        )
+    if len(teacher) < 1 or len(student) < 2:
+        raise WorkbenchError("dino_loss needs ≥ 1 teacher crop and ≥ 2 student crops (a crop is not compared with itself).")
+    k = teacher[0].shape[-1]
+    for name, outputs in (("student", student), ("teacher", teacher)):
+        for out in outputs:
+            if out.dim() != 2 or out.shape[1] != k or out.shape[0] != teacher[0].shape[0]:
+                raise WorkbenchError(
+                    f"dino_loss: every {name} output must be (N, K) = {tuple(teacher[0].shape)}; got {tuple(out.shape)}."
+                )
+    if center.shape[-1] != k:
+        raise WorkbenchError(f"dino_loss: the centre has {center.shape[-1]} entries but the outputs have K = {k}.")
+    student = _float32(*student)
+    teacher = _float32(*teacher)
+    targets = [F.softmax((t.detach() - center) / teacher_temperature, dim=-1) for t in teacher]
+    log_predictions = [F.log_softmax(s / student_temperature, dim=-1) for s in student]
+    total, terms = 0.0, 0
+    for t, target in enumerate(targets):
+        for s, log_prediction in enumerate(log_predictions):
+            if s == t:
+                continue
+            total = total + (-target * log_prediction).sum(dim=-1).mean()
+            terms += 1
+    return total / terms
+
+
+# ---------------------------------------------------------------------------
+# Pretext (generative) objectives: context encoder, autoencoders
+# ---------------------------------------------------------------------------
+
+
+def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    r"""Mean squared error over the masked region only (Pathak et al.'s reconstruction loss).
+
+    .. math::
+        L_{rec} = \frac{\sum_{n,c,h,w} M_{nhw} (\hat x_{nchw} - x_{nchw})^2}{C \sum_{n,h,w} M_{nhw}}
+
+    ``mask`` (N, 1, H, W) is 1 where the image was blacked out; pixels the model
+    could see cost nothing. With a mask of ones it is the plain MSE.
+    """
+    if prediction.shape != target.shape or prediction.dim() != 4:
+        raise WorkbenchError(
+            f"masked_mse needs prediction and target of the same shape (N, C, H, W); got "
+            f"{tuple(prediction.shape)} and {tuple(target.shape)}."
+        )
+    if mask.shape != (prediction.shape[0], 1, *prediction.shape[2:]):
+        raise WorkbenchError(f"masked_mse needs a mask of shape (N, 1, H, W); got {tuple(mask.shape)}.")
+    mask = mask.to(prediction.dtype)
+    covered = mask.sum() * prediction.shape[1]
+    if covered == 0:
+        raise WorkbenchError("masked_mse: the mask is empty, there is nothing to reconstruct.")
+    return (mask * (prediction - target) ** 2).sum() / covered
+
+
+def adversarial_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    r"""The discriminator's GAN loss (Goodfellow et al. 2014), on logits:
+
+    .. math::
+        L_D = -\tfrac12\big[\overline{\log \sigma(D(x))} + \overline{\log(1 - \sigma(D(\hat x)))}\big]
+
+    ``log 2`` when it cannot tell real from fake (all logits 0)."""
+    real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    return (real + fake) / 2
+
+
+def adversarial_generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    r"""The generator's (non-saturating) GAN loss: :math:`L_{adv} = -\overline{\log \sigma(D(\hat x))}`.
+
+    ``log 2`` when the discriminator is undecided (logits 0)."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    r"""KL(N(μ, diag σ²) ‖ N(0, I)) per sample, summed over latent dimensions (Kingma & Welling 2014, App. B):
+
+    .. math::
+        \mathrm{KL} = -\tfrac12 \sum_j \big(1 + \log\sigma_j^2 - \mu_j^2 - \sigma_j^2\big)
+
+    Returns shape (N,); 0 exactly when μ = 0 and log σ² = 0."""
+    return -0.5 * (1 + logvar - mu**2 - logvar.exp()).sum(dim=1)
+
+
+def vae_loss(
+    reconstruction: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, beta: float = 1.0
+) -> torch.Tensor:
+    r"""The negative evidence lower bound of a VAE, per image, averaged over the batch:
+
+    .. math::
+        L = \frac1N \sum_n \Big[\sum_{c,h,w} (\hat x_{nchw} - x_{nchw})^2 + \beta\,\mathrm{KL}_n\Big]
+
+    (the squared error is a Gaussian decoder's negative log-likelihood with
+    variance ½, up to a constant; β = 1 is the VAE, β > 1 the β-VAE)."""
+    if reconstruction.shape != target.shape:
+        raise WorkbenchError(
+            f"vae_loss needs reconstruction and target of the same shape; got {tuple(reconstruction.shape)} and {tuple(target.shape)}."
+        )
+    if beta < 0:
+        raise WorkbenchError(f"beta must be ≥ 0 (got {beta}).")
+    squared_error = ((reconstruction - target) ** 2).flatten(1).sum(dim=1)
+    return (squared_error + beta * gaussian_kl(mu, logvar)).mean()

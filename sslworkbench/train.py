@@ -141,6 +141,16 @@ def embedding_std(embeddings: torch.Tensor) -> float:
     return z.std(dim=0).mean().item()
 
 
+def effective_rank(embeddings: torch.Tensor) -> float:
+    """Effective rank (Roy & Vetterli 2007) of the covariance of the L2-normalised
+    embeddings: exp of the entropy of its normalised eigenvalues. Between 1 (all
+    variance along one direction: collapsed) and the dimension d (isotropic)."""
+    z = torch.nn.functional.normalize(embeddings.float(), dim=1)
+    eigenvalues = torch.linalg.svdvals(z - z.mean(dim=0)).pow(2)
+    p = eigenvalues / eigenvalues.sum().clamp_min(1e-12)
+    return torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item()
+
+
 class Trainer:
     def __init__(
         self,
@@ -262,14 +272,26 @@ class Trainer:
     # -- the loop ---------------------------------------------------------
 
     def _batches(self):
-        """Yield (images, labels) for the rest of the current epoch."""
+        """Yield (images, labels[, instance ids]) for the rest of the current epoch."""
+        # a method with ``uses_instances = True`` (memory bank, MICLe) also gets each
+        # image's instance id: its index, or the ``instance`` extra of data with
+        # several renderings per object, whose renderings then share batches
+        instances = None
+        if getattr(self.method, "uses_instances", False):
+            instances = self.data.extras.get("instance", torch.arange(len(self.data))).long()
         if self.order is None or self.batch_in_epoch == 0:
             self.order = torch.randperm(len(self.data))
+            if instances is not None and "instance" in self.data.extras:  # renderings of an object stay together
+                rank_of_instance = torch.randperm(int(instances.max()) + 1)
+                self.order = self.order[torch.sort(rank_of_instance[instances[self.order]], stable=True).indices]
         for b in range(self.batch_in_epoch, self.steps_per_epoch):
             index = self.order[b * self.batch_size : (b + 1) * self.batch_size]
             images = self.data.images[index].to(self.device, non_blocking=True)
             labels = self.data.labels[index].to(self.device, non_blocking=True)
-            yield images, labels
+            if instances is None:
+                yield images, labels
+            else:
+                yield images, labels, instances[index].to(self.device, non_blocking=True)
 
     def _one_step(self, batch) -> dict:
         lr = learning_rate(self.step, self.total_steps, self.warmup_steps, self.config.lr, self.config.schedule)
@@ -299,6 +321,7 @@ class Trainer:
                 continue
             if key == "embeddings":
                 logs["embedding_std"] = embedding_std(value)
+                logs["effective_rank"] = effective_rank(value)
             elif isinstance(value, torch.Tensor) and value.numel() == 1:
                 logs[key] = value.item()
             elif isinstance(value, (int, float)):

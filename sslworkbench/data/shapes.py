@@ -36,6 +36,13 @@ Options:
                           proportion to the distance from the image centre, as
                           a cheap lens does (the shortcut Doersch et al. 2015
                           guard against). 0 = off; 0.04 = strong.
+    renderings            instance mode (1 = off): every object is drawn this
+                          many times in a row, like several photos of one
+                          patient case. Its shape, colour and size are fixed;
+                          pose (rotation, position), lighting, background and
+                          noise change. ``extras["instance"]`` gives each
+                          image's object id (image i shows object i // renderings).
+                          Used by MICLe-style multi-instance positives.
 """
 
 from __future__ import annotations
@@ -171,12 +178,15 @@ def _object_frame(side: int, cx, cy, scale, rotation):
     return (dx * cos + dy * sin) / _column(scale), (-dx * sin + dy * cos) / _column(scale)
 
 
-def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: float):
-    labels = rng.permutation(np.arange(count) % len(CLASSES))
+def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: float, renderings: int = 1):
     n = count
+    # instance mode: each run of `renderings` images shows one object, whose shape,
+    # colour and size are those drawn for its first image (the draws are unchanged)
+    first = np.arange(n) // renderings * renderings
+    labels = rng.permutation(np.arange(count) % len(CLASSES))[first]
 
     # nuisance factors, all independent of the label
-    scale = rng.uniform(0.42, 0.75, n)  # object radius, in units of half the image
+    scale = rng.uniform(0.42, 0.75, n)[first]  # object radius, in units of half the image
     rotation = rng.uniform(0, 2 * math.pi, n)
     room = 1.0 - scale * 0.8
     cx, cy = rng.uniform(-room, room), rng.uniform(-room, room)
@@ -188,8 +198,19 @@ def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: f
     )
     object_hue = rng.uniform(0, 1, n)
     object_rgb = _hsv_to_rgb(object_hue, rng.uniform(0.4, 1.0, n), rng.uniform(0.2, 1.0, n))
+    object_hue, object_rgb = object_hue[first], object_rgb[first]
     # keep the object visible in grayscale: push its lightness away from the background's
     background_light = _lightness((background_a + background_b) / 2)
+    for _ in range(20 if renderings > 1 else 0):  # instance mode: the object's colour is fixed, move the background's
+        close = np.abs(_lightness(object_rgb) - background_light) < MIN_LIGHTNESS_GAP
+        if not close.any():
+            break
+        k = int(close.sum())
+        dark_object = _lightness(object_rgb[close]) < 0.5
+        for background in (background_a, background_b):
+            value = np.where(dark_object, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.25, k))
+            background[close] = _hsv_to_rgb(background_hue[close], rng.uniform(0.1, 0.6, k), value)
+        background_light = _lightness((background_a + background_b) / 2)
     for _ in range(20):
         close = np.abs(_lightness(object_rgb) - background_light) < MIN_LIGHTNESS_GAP
         if not close.any():
@@ -274,16 +295,19 @@ def generate(
     texture: float = None,
     noise: float = None,
     chromatic_aberration_strength: float = 0.0,
+    renderings: int = 1,
 ) -> ImageSet:
     """Generate (without caching) ``n`` images of split ``split``."""
     total = SPLIT_SIZES[split] if n is None else n
+    if not (isinstance(renderings, int) and renderings >= 1 and CHUNK % renderings == 0):
+        raise WorkbenchError(f"renderings must be a whole divisor of {CHUNK}, e.g. 1 (off), 2, 4 or 5 (got {renderings!r}).")
     texture = TEXTURE if texture is None else texture
     noise = NOISE if noise is None else noise
     images, labels, extras = [], [], {}
     for chunk in range(math.ceil(total / CHUNK)):
         rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION])
         count = min(CHUNK, total - chunk * CHUNK)
-        chunk_images, chunk_labels, chunk_extras = _render_chunk(rng, CHUNK, texture, noise)
+        chunk_images, chunk_labels, chunk_extras = _render_chunk(rng, CHUNK, texture, noise, renderings)
         images.append(chunk_images[:count])
         labels.append(chunk_labels[:count])
         for key, value in chunk_extras.items():
@@ -292,12 +316,15 @@ def generate(
     if chromatic_aberration_strength:
         image_tensor = chromatic_aberration(image_tensor, chromatic_aberration_strength)
     image_tensor = image_tensor.mul(255).round().to(torch.uint8)
+    extra_tensors = {key: torch.from_numpy(np.concatenate(value)).float() for key, value in extras.items()}
+    if renderings > 1:
+        extra_tensors["instance"] = torch.arange(total) // renderings
     return ImageSet(
         image_tensor,
         torch.from_numpy(np.concatenate(labels)).long(),
         list(CLASSES),
         "shapes",
-        {key: torch.from_numpy(np.concatenate(value)).float() for key, value in extras.items()},
+        extra_tensors,
     )
 
 
@@ -311,16 +338,23 @@ def load_shapes(
     texture: float = TEXTURE,
     noise: float = NOISE,
     cache: bool = True,
+    renderings: int = 1,
 ) -> ImageSet:
-    """The ``shapes`` split, generated once and cached under ``root``."""
+    """The ``shapes`` split, generated once and cached under ``root``.
+
+    ``renderings > 1`` turns on instance mode (see the module doc)."""
     if not 0 <= chromatic_aberration <= 0.2:
         raise WorkbenchError(f"chromatic_aberration must be in [0, 0.2] (got {chromatic_aberration}).")
+    if not (isinstance(renderings, int) and renderings >= 1 and CHUNK % renderings == 0):
+        raise WorkbenchError(f"renderings must be a whole divisor of {CHUNK}, e.g. 1 (off), 2, 4 or 5 (got {renderings!r}).")
     total = SPLIT_SIZES[split] if n is None else max(n, 1)
     if not cache or root is None:
-        return generate(split, total, seed, texture, noise, chromatic_aberration)
+        return generate(split, total, seed, texture, noise, chromatic_aberration, renderings)
     tag = f"shapes-v{VERSION}-{split}-seed{seed}-ca{chromatic_aberration:g}"
     if (texture, noise) != (TEXTURE, NOISE):
         tag += f"-tex{texture:g}-noise{noise:g}"
+    if renderings > 1:
+        tag += f"-r{renderings}"
     path = Path(root) / f"{tag}.pt"
     if path.exists():
         stored = torch.load(path, weights_only=True)
@@ -332,7 +366,7 @@ def load_shapes(
                 "shapes",
                 {key: value[:total] for key, value in stored["extras"].items()},
             )
-    data = generate(split, total, seed, texture, noise, chromatic_aberration)
+    data = generate(split, total, seed, texture, noise, chromatic_aberration, renderings)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".tmp{os.getpid()}")
