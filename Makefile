@@ -62,6 +62,16 @@ lab: $(STAMP) ## Open JupyterLab on notebooks/ (LAB_ARGS="--no-browser --port 88
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ARGS)
 
 test: $(STAMP) ## Unit tests + every notebook in smoke mode (what CI runs)
+	@# tests/test_browser.py needs Debian's chromium (Playwright is told to use it; it downloads no browser)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo ">> installing Debian's chromium for tests/test_browser.py"; \
+			apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } \
+				|| echo ">> could not install chromium: tests/test_browser.py will be skipped (and say so)"; \
+		else \
+			echo ">> no chromium (install it as root: apt-get install -y chromium): tests/test_browser.py will be skipped"; \
+		fi; \
+	fi
 	TQDM_DISABLE=1 SSLWB_SMOKE=1 $(VENV_PY) -m pytest $(PYTEST_ARGS)
 
 test-full: $(STAMP) ## Every notebook at its real settings: wall time, peak memory (NB=filters)

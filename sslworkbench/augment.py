@@ -140,6 +140,53 @@ def simclr_views(size: int = 32, strength: float = 0.5, blur: bool = False) -> V
     )
 
 
+def byol_views(size: int = 32, blur: bool | None = None) -> ViewConfig:
+    """BYOL's pipeline (Grill et al. 2020, Table 6): crop (0.08, 1), jitter (0.4, 0.4, 0.2, 0.1)
+    with p=0.8, grayscale p=0.2, blur with σ in (0.1, 2), solarize with p=0.2 on one view.
+
+    BYOL's two views differ: blur p=1.0 / 0.1, solarize p=0 / 0.2. One ViewConfig draws
+    both views alike, so each gets the average: blur p=0.55, solarize p=0.1. The paper
+    pre-trains on ImageNet only; for small images (``size`` ≤ 64, as on CIFAR) the blur is
+    dropped, as SimCLR does on CIFAR (``blur=True`` keeps it).
+    """
+    blur = size > 64 if blur is None else blur
+    return ViewConfig(
+        size=size,
+        scale=(0.08, 1.0),
+        brightness=0.4,
+        contrast=0.4,
+        saturation=0.2,
+        hue=0.1,
+        blur_p=0.55 if blur else 0.0,
+        kernel_size=2 * round(0.05 * size) + 1,
+        solarize_p=0.1,
+    )
+
+
+def moco_v2_views(size: int = 32, blur: bool | None = None) -> ViewConfig:
+    """MoCo v2's pipeline (Chen, Fan, Girshick & He 2020): crop (0.2, 1), jitter
+    (0.4, 0.4, 0.4, 0.1) with p=0.8, grayscale p=0.2, blur p=0.5 with σ in (0.1, 2).
+
+    The authors' CIFAR-10 version of MoCo keeps everything but the blur, which is
+    dropped for ``size`` ≤ 64 (``blur=True`` keeps it).
+    """
+    blur = size > 64 if blur is None else blur
+    return ViewConfig(
+        size=size,
+        scale=(0.2, 1.0),
+        brightness=0.4,
+        contrast=0.4,
+        saturation=0.4,
+        hue=0.1,
+        blur_p=0.5 if blur else 0.0,
+        kernel_size=2 * round(0.05 * size) + 1,
+    )
+
+
+#: The published pipelines by name (what the augmentation explorer's presets offer).
+PRESETS = {"SimCLR": simclr_views, "BYOL": byol_views, "MoCo v2": moco_v2_views}
+
+
 # ---------------------------------------------------------------------------
 # Colour operations on a batch, each with a per-image factor of shape (N,).
 # They follow torchvision.transforms.v2.functional for float images in [0, 1].
