@@ -183,6 +183,19 @@ def moco_v2_views(size: int = 32, blur: bool | None = None) -> ViewConfig:
     )
 
 
+def crop_flip_views(size: int = 32) -> ViewConfig:
+    """Random resized crop (scale 0.5–1) and flip, no colour changes: the mild
+    augmentation of supervised training and of the pretext tasks (whose targets
+    colour jitter would change)."""
+    return ViewConfig(size=size, scale=(0.5, 1.0), jitter_p=0.0, grayscale_p=0.0)
+
+
+def views_with(config: ViewConfig, overrides: dict | None = None) -> Views:
+    """The view pipeline ``config`` with a method's own ``views={...}`` settings on
+    top (ViewConfig field names, e.g. ``{"scale": (0.4, 1.0)}``)."""
+    return Views(config.replace(**overrides) if overrides else config)
+
+
 #: The published pipelines by name (what the augmentation explorer's presets offer).
 PRESETS = {"SimCLR": simclr_views, "BYOL": byol_views, "MoCo v2": moco_v2_views}
 

@@ -20,7 +20,7 @@ from .augment import to_float
 from .data.imageset import ImageSet, check_images
 from .errors import WorkbenchError
 from .models import build_backbone
-from .runtime import pick_device
+from .runtime import eval_mode, pick_device
 from .train import Callback
 
 
@@ -40,13 +40,11 @@ def embed(backbone: torch.nn.Module, images, batch_size: int = 256, device=None)
         except StopIteration:
             device = torch.device("cpu")
     device = pick_device(device)
-    was_training = backbone.training
-    backbone.eval()
-    chunks = []
-    for start in range(0, images.shape[0], batch_size):
-        batch = to_float(images[start : start + batch_size].to(device))
-        chunks.append(backbone(batch).float().cpu())
-    backbone.train(was_training)
+    with eval_mode(backbone):
+        chunks = []
+        for start in range(0, images.shape[0], batch_size):
+            batch = to_float(images[start : start + batch_size].to(device))
+            chunks.append(backbone(batch).float().cpu())
     return torch.cat(chunks)
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 import torch
 import torch.nn.functional as F
 
-from .augment import ViewConfig, Views, to_float
+from .augment import Views, crop_flip_views, to_float, views_with
 from .errors import WorkbenchError
 
 # ---------------------------------------------------------------------------
@@ -37,8 +37,7 @@ def pretext_views(image_size: int, views: dict | None) -> Views | None:
     what colorization must predict) with these ViewConfig settings on top."""
     if views is None:
         return None
-    base = ViewConfig(size=image_size, scale=(0.5, 1.0), jitter_p=0.0, grayscale_p=0.0)
-    return Views(base.replace(**views))
+    return views_with(crop_flip_views(image_size), views)
 
 
 def prepare(images: torch.Tensor, views: Views | None, image_size: int, method: str) -> torch.Tensor:

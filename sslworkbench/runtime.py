@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -52,3 +53,16 @@ def seed_everything(seed: int) -> None:
 def is_smoke_env() -> bool:
     """True when the environment asks for the fast CI mode (SSLWB_SMOKE=1)."""
     return os.environ.get("SSLWB_SMOKE", "") not in ("", "0", "false", "False")
+
+
+@contextmanager
+def eval_mode(module: torch.nn.Module):
+    """Run a block with ``module`` in eval mode (BatchNorm uses its running
+    statistics, dropout is off), then put it back in the mode it was in — also
+    when the block raises."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)

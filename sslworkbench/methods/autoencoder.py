@@ -36,6 +36,7 @@ from ..errors import WorkbenchError
 from ..losses import gaussian_kl, vae_loss
 from ..models.decoders import VectorDecoder
 from ..pretext import prepare, pretext_views
+from ..runtime import eval_mode
 from . import METHODS
 from .base import Method
 
@@ -81,12 +82,10 @@ class Autoencoder(Method):
     @torch.no_grad()
     def reconstruct(self, images: torch.Tensor) -> dict:
         """``inputs`` (corrupted, for the denoising autoencoder) and their ``reconstructions``."""
-        was_training = self.training
-        self.eval()
-        x = prepare(self.images_of(images), None, self.image_size, self.name)
-        inputs = self.corrupt(x)
-        reconstructions = self.decode(self._code(inputs)).float()
-        self.train(was_training)
+        with eval_mode(self):
+            x = prepare(self.images_of(images), None, self.image_size, self.name)
+            inputs = self.corrupt(x)
+            reconstructions = self.decode(self._code(inputs)).float()
         return {"inputs": inputs, "reconstructions": reconstructions, "original": x}
 
     def _code(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -166,9 +165,7 @@ class VAE(Autoencoder):
     @torch.no_grad()
     def sample(self, n: int = 16) -> torch.Tensor:
         """``n`` new images decoded from z ~ N(0, I) (N, 3, H, W)."""
-        was_training = self.training
-        self.eval()
-        device = self.mu.weight.device
-        images = self.decode(torch.randn(n, self.latent_dim, device=device)).float()
-        self.train(was_training)
+        with eval_mode(self):
+            device = self.mu.weight.device
+            images = self.decode(torch.randn(n, self.latent_dim, device=device)).float()
         return images

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import barlow_twins
 from . import METHODS
@@ -57,8 +57,7 @@ class BarlowTwins(Method):
         if not lambd >= 0:
             raise WorkbenchError(f"lambd must be ≥ 0 (got {lambd}); Barlow Twins uses 5e-3.")
         self.lambd = lambd
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = mlp_projector(self.backbone.feature_dim, projection_dim)
 
     def training_step(self, batch) -> dict:

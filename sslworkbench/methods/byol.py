@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import negative_cosine
 from ..models import projection_head
@@ -54,8 +54,7 @@ class BYOL(Method):
         self.base_momentum = check_momentum(momentum)
         # a buffer, so that a checkpoint resumes the schedule exactly
         self.register_buffer("current_momentum", torch.tensor(self.base_momentum, dtype=torch.float32))
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
         self.predictor = predictor_head(projection_dim, predictor_hidden_dim)
         self.target = frozen_copy(nn.Sequential(self.backbone, self.projector))

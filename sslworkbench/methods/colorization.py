@@ -41,6 +41,7 @@ from ..augment import to_float
 from ..errors import WorkbenchError
 from ..models.decoders import ConvDecoder, feature_map, feature_map_size
 from ..pretext import ab_bins, annealed_mean, is_grayscale, lab_to_rgb, prepare, pretext_views, rgb_to_lab, soft_encode
+from ..runtime import eval_mode
 from . import METHODS
 from .base import Method
 
@@ -114,13 +115,11 @@ class Colorization(Method):
     @torch.no_grad()
     def predict_ab(self, images: torch.Tensor) -> torch.Tensor:
         """The predicted ab colour of every pixel (N, 2, H, W), from the lightness alone."""
-        was_training = self.training
-        self.eval()
-        x = prepare(self.images_of(images), None, self.image_size, "colorization")
-        lab = rgb_to_lab(x)
-        output = self.decode((lab[:, :1] / 100).expand(-1, 3, -1, -1)).float()
-        ab = annealed_mean(output, self.bins, self.temperature) if self.mode == "classification" else output * 100
-        self.train(was_training)
+        with eval_mode(self):
+            x = prepare(self.images_of(images), None, self.image_size, "colorization")
+            lab = rgb_to_lab(x)
+            output = self.decode((lab[:, :1] / 100).expand(-1, 3, -1, -1)).float()
+            ab = annealed_mean(output, self.bins, self.temperature) if self.mode == "classification" else output * 100
         return F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
     @torch.no_grad()

@@ -44,6 +44,7 @@ from ..errors import WorkbenchError
 from ..losses import adversarial_discriminator_loss, adversarial_generator_loss, masked_mse
 from ..models.decoders import ChannelWiseFC, ConvDecoder, Discriminator, feature_map, feature_map_size
 from ..pretext import MASK_REGIONS, block_masks, prepare, pretext_views
+from ..runtime import eval_mode
 from . import METHODS
 from .base import Method
 
@@ -130,14 +131,12 @@ class ContextEncoder(Method):
         """Black out a region of each image and fill it in: ``masked`` (what the
         model sees), ``inpainted`` (the context with the model's fill), ``prediction``
         (the decoder's whole output), ``masks``, ``original``."""
-        was_training = self.training
-        self.eval()
-        x = prepare(self.images_of(images), None, self.image_size, "context_encoder")
-        if masks is None:
-            masks = block_masks(x.shape[0], self.image_size, self.mask_size, self.mask, device=x.device)
-        masked = x * (1 - masks) + self.fill * masks
-        prediction = self.generate(masked).float()
-        self.train(was_training)
+        with eval_mode(self):
+            x = prepare(self.images_of(images), None, self.image_size, "context_encoder")
+            if masks is None:
+                masks = block_masks(x.shape[0], self.image_size, self.mask_size, self.mask, device=x.device)
+            masked = x * (1 - masks) + self.fill * masks
+            prediction = self.generate(masked).float()
         return {
             "masked": masked,
             "inpainted": x * (1 - masks) + prediction * masks,

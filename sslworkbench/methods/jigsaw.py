@@ -33,6 +33,7 @@ from torch import nn
 
 from ..errors import WorkbenchError
 from ..pretext import assemble_tiles, check_tiling, grid_tiles, hamming_permutations, prepare, pretext_views
+from ..runtime import eval_mode
 from . import METHODS
 from .base import Method
 
@@ -100,10 +101,8 @@ class Jigsaw(Method):
     @torch.no_grad()
     def predict(self, puzzles: torch.Tensor) -> torch.Tensor:
         """The predicted permutation index of shuffled puzzles (N, 9, 3, t, t)."""
-        was_training = self.training
-        self.eval()
-        predicted = self.logits(puzzles).argmax(1)
-        self.train(was_training)
+        with eval_mode(self):
+            predicted = self.logits(puzzles).argmax(1)
         return predicted
 
     def unshuffle(self, puzzles: torch.Tensor, permutation: torch.Tensor) -> torch.Tensor:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import info_nce
 from ..models import projection_head
@@ -71,8 +71,7 @@ class MemoryBank(Method):
         self.temperature = temperature
         self.momentum = check_momentum(momentum)
         self.negatives = negatives
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
         self.register_buffer("bank", F.normalize(torch.randn(bank_size, projection_dim), dim=1))
 

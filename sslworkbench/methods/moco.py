@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import info_nce
 from ..models import projection_head
@@ -72,8 +72,7 @@ class MoCo(Method):
         self.momentum = check_momentum(momentum)
         self.symmetric = symmetric
         self.bn_splits = bn_splits
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
         self.key_encoder = frozen_copy(nn.Sequential(self.backbone, self.projector))
         self.register_buffer("queue", F.normalize(torch.randn(queue_size, projection_dim), dim=1))

@@ -55,6 +55,7 @@ from ..pretext import (
     pretext_views,
     project_out,
 )
+from ..runtime import eval_mode
 from . import METHODS
 from .base import Method
 
@@ -137,10 +138,8 @@ class RelativePatchLocation(Method):
     @torch.no_grad()
     def predict(self, centre: torch.Tensor, neighbour: torch.Tensor) -> torch.Tensor:
         """The predicted position (0..7) of ``neighbour`` relative to ``centre``."""
-        was_training = self.training
-        self.eval()
-        predicted = self.logits(centre, neighbour).argmax(1)
-        self.train(was_training)
+        with eval_mode(self):
+            predicted = self.logits(centre, neighbour).argmax(1)
         return predicted
 
     @torch.no_grad()

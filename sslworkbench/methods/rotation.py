@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from ..pretext import prepare, pretext_views, rotate
+from ..runtime import eval_mode
 from . import METHODS
 from .base import Method
 
@@ -71,9 +72,7 @@ class RotationPrediction(Method):
     @torch.no_grad()
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         """The predicted quarter turn (0..3, × 90° counter-clockwise) of each image, as given."""
-        was_training = self.training
-        self.eval()
-        x = prepare(self.images_of(images), None, self.image_size, "rotation")
-        turns = self.logits(x).argmax(1)
-        self.train(was_training)
+        with eval_mode(self):
+            x = prepare(self.images_of(images), None, self.image_size, "rotation")
+            turns = self.logits(x).argmax(1)
         return turns

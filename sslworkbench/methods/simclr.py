@@ -16,7 +16,7 @@ with a 128-dim output, and SimCLR's CIFAR view pipeline (``simclr_views``).
 
 from __future__ import annotations
 
-from ..augment import ViewConfig, Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import nt_xent
 from ..models import projection_head
@@ -42,8 +42,7 @@ class SimCLR(Method):
         if not temperature > 0:  # also catches NaN
             raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SimCLR uses 0.1–0.5.")
         self.temperature = temperature
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
 
     def training_step(self, batch) -> dict:

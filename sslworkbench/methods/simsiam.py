@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import negative_cosine
 from ..models.heads import predictor_head
@@ -62,8 +62,7 @@ class SimSiam(Method):
     ):
         super().__init__(backbone, backbone_options)
         self.stop_gradient = stop_gradient
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = simsiam_projector(self.backbone.feature_dim, projection_dim)
         self.predictor = predictor_head(projection_dim, predictor_hidden_dim)
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import torch
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import supervised_contrastive
 from ..models import projection_head
@@ -63,8 +63,7 @@ class MultiPositiveContrastive(Method):
         if not temperature > 0:
             raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SupCon uses 0.1.")
         self.temperature = temperature
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
 
     def groups_of(self, batch) -> torch.Tensor:  # pragma: no cover - abstract

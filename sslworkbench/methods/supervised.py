@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from ..augment import ViewConfig, Views
+from ..augment import crop_flip_views, views_with
 from ..errors import WorkbenchError
 from ..models import classifier
 from . import METHODS
@@ -33,8 +33,7 @@ class Supervised(Method):
         super().__init__(backbone, backbone_options)
         if num_classes < 2:
             raise WorkbenchError(f"num_classes must be ≥ 2 (got {num_classes}).")
-        config = ViewConfig(size=image_size, scale=(0.5, 1.0), jitter_p=0.0, grayscale_p=0.0)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(crop_flip_views(image_size), views)
         self.head = classifier(self.backbone.feature_dim, num_classes)
 
     def training_step(self, batch) -> dict:

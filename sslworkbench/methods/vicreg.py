@@ -17,7 +17,7 @@ batch 128, 3 epochs): linear probe 60.9%, kNN 31.4% (random init 31.0% /
 
 from __future__ import annotations
 
-from ..augment import Views, simclr_views
+from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import vicreg
 from . import METHODS
@@ -45,8 +45,7 @@ class VICReg(Method):
             if not value >= 0:
                 raise WorkbenchError(f"{name} must be ≥ 0 (got {value}); VICReg uses 25, 25, 1.")
         self.weights = (sim_weight, var_weight, cov_weight)
-        config = simclr_views(image_size)
-        self.views = Views(config.replace(**views) if views else config)
+        self.views = views_with(simclr_views(image_size), views)
         self.projector = mlp_projector(self.backbone.feature_dim, projection_dim)
 
     def training_step(self, batch) -> dict:

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ..errors import WorkbenchError
+from ..runtime import eval_mode
 from .backbones import ResNet18CIFAR, SmallCNN
 
 
@@ -31,12 +32,9 @@ def feature_map(backbone: nn.Module, images: torch.Tensor) -> torch.Tensor:
 
 def feature_map_size(backbone: nn.Module, image_size: int) -> tuple[int, int]:
     """(channels, side) of :func:`feature_map` for ``image_size`` inputs (measured with one pass)."""
-    was_training = backbone.training
-    backbone.eval()
-    with torch.no_grad():
+    with eval_mode(backbone), torch.no_grad():
         probe = torch.zeros(1, 3, image_size, image_size, device=next(backbone.parameters()).device)
         shape = feature_map(backbone, probe).shape
-    backbone.train(was_training)
     return shape[1], shape[-1]
 
 
