@@ -72,6 +72,15 @@ def _report(args, method_name, backbone, train, test, extra: dict) -> int:
     return 0
 
 
+def _published_settings(args) -> dict | None:
+    """CIFAR-10 with a ResNet-18: the settings the papers publish (``methods/presets.py``)."""
+    from .methods.presets import CIFAR10, cifar10_settings
+
+    if args.no_preset or args.dataset != "cifar10" or args.backbone != "resnet18" or args.method not in CIFAR10:
+        return None
+    return cifar10_settings(args.method)
+
+
 def cmd_pretrain(args) -> int:
     import torch
 
@@ -105,6 +114,12 @@ def cmd_pretrain(args) -> int:
     else:
         if args.temperature is not None:
             hparams["temperature"] = args.temperature
+        published = _published_settings(args)
+        if published:  # the literature's CIFAR-10 settings; anything given on the command line wins
+            hparams = {**published["method"], **hparams}
+            config_overrides.setdefault("batch_size", published["batch_size"])
+            say(f"using the published CIFAR-10 settings for {args.method} (--no-preset to turn off): "
+                f"batch {config_overrides['batch_size']}, " + ", ".join(f"{k}={v}" for k, v in hparams.items()))
         hparams.setdefault("backbone", args.backbone)
         if args.backbone_options:
             hparams.setdefault("backbone_options", args.backbone_options)
@@ -203,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--backbone", default="small_cnn", help="small_cnn (CPU default) or resnet18")
     pretrain.add_argument("--epochs", type=int, default=None, help="epochs in total (default: 5)")
     pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128)")
-    pretrain.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3, AdamW)")
+    pretrain.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3 with AdamW, or the method's recommended_lr)")
     pretrain.add_argument("--weight-decay", type=float, default=None)
     pretrain.add_argument("--optimizer", default=None, help="adamw (default) or sgd")
     pretrain.add_argument("--temperature", type=float, default=None, help="softmax temperature of contrastive losses")
@@ -212,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.add_argument("--out", default=None, help="save a checkpoint here (every epoch, atomically)")
     pretrain.add_argument("--resume", default=None, help="continue training from this checkpoint")
+    pretrain.add_argument("--no-preset", action="store_true", help="with --dataset cifar10 --backbone resnet18: use the method's own (CPU/shapes) defaults instead of the published CIFAR-10 settings")
     _add_data_arguments(pretrain)
     pretrain.set_defaults(run=cmd_pretrain, backbone_options=None)
 

@@ -2,6 +2,7 @@
 
     from sslworkbench import exercises
     exercises.check_nt_xent(my_nt_xent)      # ✓, or what differs and an example
+    exercises.check_info_nce(my_info_nce)    # MoCo's InfoNCE with a queue of negatives
 
 Each checker runs your function and the reference on the same random inputs
 (several sizes, edge cases included) and prints one line: a tick, or the first
@@ -13,7 +14,7 @@ from __future__ import annotations
 import torch
 
 from .evaluate import cluster_purity
-from .losses import nt_xent
+from .losses import info_nce, nt_xent
 
 
 def _report(name: str, failures: list[str]) -> bool:
@@ -63,3 +64,34 @@ def check_purity(candidate) -> bool:
         if abs(got - want) > 1e-6:
             failures.append(f"labels {labels.tolist()[:8]}…, clusters {clusters.tolist()[:8]}…: got {got:.4f}, expected {want:.4f}")
     return _report("purity", failures)
+
+
+def check_info_nce(candidate, atol: float = 1e-4) -> bool:
+    """Compare ``candidate(query, key, queue, temperature)`` with :func:`sslworkbench.losses.info_nce`.
+
+    As in the library (and MoCo), the candidate must L2-normalise ``query`` and
+    ``key`` itself: the test cases pass them un-normalised, at random scales.
+    The ``queue`` rows are passed already normalised (MoCo stores normalised
+    keys), so normalising them again changes nothing. Cases: several sizes,
+    temperatures from 0.05 to 1, a queue of one negative, an empty queue
+    (K = 0: the loss is 0), and a key equal to its query.
+    """
+    generator = torch.Generator().manual_seed(2)
+    cases = [(4, 8, 16, 0.2), (8, 16, 64, 0.07), (16, 32, 256, 0.5), (3, 5, 1, 1.0), (6, 4, 0, 0.1), (32, 128, 512, 0.05)]
+    failures = []
+    for n, d, k, temperature in cases:
+        scale = torch.rand(n, 1, generator=generator) * 5 + 0.5
+        query = torch.randn(n, d, generator=generator) * scale
+        keys = (torch.randn(n, d, generator=generator) * scale, 2 * query)  # a random key, and the query itself
+        queue = torch.nn.functional.normalize(torch.randn(k, d, generator=generator), dim=1)
+        for key in keys:
+            case = f"N={n}, D={d}, K={k}, τ={temperature}"
+            try:
+                got = float(candidate(query.clone(), key.clone(), queue.clone(), temperature))
+            except Exception as error:  # the learner's code may raise anything
+                failures.append(f"raised {type(error).__name__}: {error} for {case}")
+                continue
+            want = float(info_nce(query, key, queue, temperature))
+            if not abs(got - want) <= atol:  # NaN fails too
+                failures.append(f"{case}: got {got:.5f}, expected {want:.5f}")
+    return _report("info_nce", failures)

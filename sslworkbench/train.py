@@ -23,7 +23,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -34,6 +34,7 @@ from .errors import TrainingStopped, WorkbenchError
 from .runtime import pick_device
 
 OPTIMIZERS = ("adamw", "sgd")
+DEFAULT_LR = 2e-3  # AdamW's peak learning rate for every method that does not recommend its own
 SCHEDULES = ("cosine", "constant")
 
 
@@ -41,7 +42,7 @@ SCHEDULES = ("cosine", "constant")
 class TrainConfig:
     epochs: int = 10
     batch_size: int = 128  # measured on a CPU: beats 256 at equal compute (more steps)
-    lr: float = 2e-3
+    lr: float | None = None  # None: the method's recommended_lr if it has one, else DEFAULT_LR
     weight_decay: float = 1e-4
     optimizer: str = "adamw"
     momentum: float = 0.9  # SGD only
@@ -61,7 +62,7 @@ class TrainConfig:
             fail(f"epochs must be a non-negative integer (got {self.epochs!r}).")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             fail(f"batch_size must be a positive integer (got {self.batch_size!r}).")
-        if not (isinstance(self.lr, (int, float)) and 0 < self.lr < 10 and math.isfinite(self.lr)):
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and 0 < self.lr < 10 and math.isfinite(self.lr)):
             fail(f"lr must be a positive number below 10 (got {self.lr!r}); try 1e-3 for AdamW.")
         if self.weight_decay < 0:
             fail(f"weight_decay must be ≥ 0 (got {self.weight_decay}).")
@@ -172,6 +173,8 @@ class Trainer:
             if unknown:
                 raise WorkbenchError(f"Unknown training setting {unknown[0]!r}. Settings: {', '.join(sorted(known))}.")
             config = TrainConfig(**{**asdict(config), **settings})
+        if config.lr is None:  # e.g. the memory bank wants a slower network than the rest (see its docstring)
+            config = replace(config, lr=getattr(method, "recommended_lr", None) or DEFAULT_LR)
         self.method = method
         self.data = data
         self.config = config

@@ -2,11 +2,13 @@
 
     >>> from sslworkbench import viz
     >>> viz.show_images(train_set)                       # a grid of images with class names
+    >>> viz.image_rows({"input": x, "prediction": y})    # rows of images side by side
     >>> viz.view_pairs(train_set, method, seed=0)        # original | view 1 | view 2
     >>> viz.loss_curve({"SimCLR": history, "τ=0.5": other})
     >>> viz.embedding_scatter(features, train_set.labels, train_set.classes, method="umap")
     >>> viz.embedding_grid({"raw pixels": px, "random init": f0, "SimCLR": f1}, labels, classes)
     >>> viz.bar_comparison({**baselines(train_set, test_set), "SimCLR": scores})
+    >>> viz.similarity_histograms({"τ=0.1": {"positive": pos, "negative": neg}})
 
 Every function returns a :class:`matplotlib.figure.Figure` and never calls
 ``plt.show()``. Jupyter draws the figure when the call is the last line of a
@@ -110,6 +112,40 @@ def show_images(images, labels=None, classes=None, ncols: int = 8, title: str | 
         ax.imshow(pixels[i], interpolation="nearest")
         if labels is not None:
             ax.set_title(_label_name(labels[i], classes), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def image_rows(rows: dict, captions: dict | None = None, title: str | None = None, max_columns: int = 10) -> Figure:
+    """Rows of images, one row per name: ``{"input": x, "prediction": y, "truth": z}``.
+
+    What a pretext task sees next to what it predicts. Each value is an (N, 3, H, W)
+    tensor (uint8 or float in [0, 1]; rows may differ in H, W); column i shows image
+    i of every row. ``captions`` {row name: N strings} titles that row's images,
+    e.g. the predicted and the true rotation.
+    """
+    if not isinstance(rows, dict) or not rows:
+        raise WorkbenchError("image_rows needs a dict {row name: images} with at least one row.")
+    for name, images in rows.items():
+        check_images(images, f"row {name!r}")
+    n = min(min(images.shape[0] for images in rows.values()), max_columns)
+    captions = captions or {}
+    for name, texts in captions.items():
+        if name not in rows or len(texts) < n:
+            raise WorkbenchError(f"captions[{name!r}] must name a row and give one caption per image shown ({n}).")
+    fig, axes = _figure(len(rows), n, size=(1.25 * n + 0.9, 1.35 * len(rows) + (0.4 if title else 0)))
+    for r, (name, images) in enumerate(rows.items()):
+        pixels = _to_display(images[:n])
+        for i in range(n):
+            ax = axes[r, i]
+            ax.imshow(pixels[i], interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.spines[:].set_visible(False)
+            if name in captions:
+                ax.set_title(str(captions[name][i]), fontsize=7)
+        axes[r, 0].set_ylabel(str(name), fontsize=9)
     if title:
         fig.suptitle(title)
     return fig
@@ -496,6 +532,34 @@ def embedding_grid(
         fig.colorbar(mappable, ax=axes.ravel().tolist())
     subset = f", random {len(index)} of {n} images" if len(index) < n else f", {n} images"
     fig.suptitle(title or f"{PROJECTION_NAMES[method]} of each representation{subset}")
+    return fig
+
+
+def similarity_histograms(runs: dict, title: str | None = None, xlabel: str = "cosine similarity") -> Figure:
+    """One panel per run: histograms of positive-pair vs negative-pair similarities.
+
+    runs  {name: {"positive": similarities, "negative": similarities}} (1-D tensors or
+          arrays, e.g. what ``widgets.pair_similarities`` returns); each panel marks the
+          two means with dashed lines and gives them in its legend
+    """
+    if not isinstance(runs, dict) or not runs:
+        raise WorkbenchError("similarity_histograms needs {name: {'positive': ..., 'negative': ...}} with at least one run.")
+    fig, axes = _figure(1, len(runs), size=(3.2 * len(runs) + 0.4, 2.9), sharex=True)
+    bins = np.linspace(-1, 1, 41)
+    for ax, (name, similarity) in zip(axes[0], runs.items()):
+        if not isinstance(similarity, dict) or not {"positive", "negative"} <= set(similarity):
+            raise WorkbenchError(f"run {name!r}: give a dict with 'positive' and 'negative' similarities.")
+        for key, color, label in (("negative", "C7", "negatives"), ("positive", "C1", "positives")):
+            values = np.asarray(similarity[key], dtype=float).ravel()
+            if len(values):
+                ax.hist(values, bins=bins, density=True, alpha=0.6, color=color, label=f"{label} (mean {values.mean():.2f})")
+                ax.axvline(values.mean(), color=color, linestyle="--", linewidth=1)
+        ax.set_title(str(name), fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.set_yticks([])
+        ax.legend(frameon=False, fontsize=7, loc="upper left")
+    if title:
+        fig.suptitle(title, fontsize=11)
     return fig
 
 

@@ -109,3 +109,24 @@ def test_list_names_everything():
     assert result.returncode == 0
     for name in ("simclr", "supervised", "shapes", "digits", "cifar10", "small_cnn", "resnet18"):
         assert name in result.stdout
+
+
+def test_cifar10_with_resnet18_uses_the_published_settings(tmp_path):
+    from test_datasets import write_cifar
+
+    write_cifar(tmp_path)
+    common = ("--dataset", "cifar10", "--backbone", "resnet18", "--data-root", str(tmp_path), "--epochs", "0", "--no-baselines", "--device", "cpu")
+    result = run_cli("pretrain", "moco", *common)
+    assert result.returncode == 0, result.stderr
+    announced = next(line for line in result.stdout.splitlines() if "published CIFAR-10 settings" in line)
+    for setting in ("batch 512", "temperature=0.2", "momentum=0.99", "queue_size=4096", "symmetric=True"):
+        assert setting in announced
+
+    # anything on the command line wins; --no-preset keeps the method's own defaults
+    result = run_cli("pretrain", "moco", *common, "--batch-size", "256", "--set", "queue_size=1024")
+    assert result.returncode == 0, result.stderr
+    announced = next(line for line in result.stdout.splitlines() if "published CIFAR-10 settings" in line)
+    assert "batch 256" in announced and "queue_size=1024" in announced and "temperature=0.2" in announced
+    result = run_cli("pretrain", "moco", *common, "--no-preset")
+    assert result.returncode == 0, result.stderr
+    assert "published" not in result.stdout

@@ -9,6 +9,8 @@ the tiny files too, its result is compared with ours.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import math
 import pickle
 import socket
 import struct
@@ -503,6 +505,30 @@ def test_shapes_chromatic_aberration(tmp_path):
     assert torch.equal(plain.labels, shifted.labels)
     with pytest.raises(WorkbenchError, match="chromatic_aberration"):
         load_dataset("shapes", n=5, cache=False, root=tmp_path, chromatic_aberration=1.0)
+
+
+def test_shapes_default_images_never_change():
+    """Notebooks' measured results depend on these exact pixels: a generator change
+    must bump shapes.VERSION (and re-measure), never silently alter them."""
+    images = load_dataset("shapes", "train", n=1000, cache=False).images
+    assert hashlib.sha256(images.numpy().tobytes()).hexdigest() == (
+        "0a3bb2a42c41a0e0ccf04dc07f08f09b37f7b5e442fe58b37354d1c9b53d60c3"
+    )
+
+
+def test_shapes_upright_gives_the_images_an_up(tmp_path):
+    plain = load_dataset("shapes", "train", n=60, cache=False)
+    upright = load_dataset("shapes", "train", n=60, cache=False, upright=True)
+    assert torch.equal(plain.labels, upright.labels)  # same objects, same draws: only the angles change
+    assert torch.equal(plain.extras["object_hue"], upright.extras["object_hue"])
+    assert upright.extras["rotation"].abs().max() <= math.radians(15) + 1e-6
+    assert plain.extras["rotation"].abs().max() > math.radians(90)
+    # the background runs top to bottom: rows vary more than columns
+    background = upright.images.float().mean(dim=1)
+    assert (background[:, 0, :] - background[:, -1, :]).abs().mean() > (background[:, :, 0] - background[:, :, -1]).abs().mean()
+    # cached under its own name, beside the ordinary split
+    load_dataset("shapes", "train", n=10, root=tmp_path, upright=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["shapes-v2-train-seed0-ca0-upright.pt"]
 
 
 # ---------------------------------------------------------------------------

@@ -74,6 +74,19 @@ def test_momentum_outside_0_1_is_rejected(name, momentum):
         tiny(name, momentum=momentum)
 
 
+def test_simsiam_without_predictor_compares_the_projections_directly(data):
+    method = tiny("simsiam", predictor=False)
+    assert not list(method.predictor.parameters())  # h is the identity: p = z
+    torch.manual_seed(0)
+    x1, x2 = method.views.pairs(data.images[:16])
+    method.views.pairs = lambda images: (x1, x2)
+    out = method.training_step((data.images[:16], data.labels[:16]))
+    with torch.no_grad():  # the same batch in train mode: the same BatchNorm statistics
+        z1, z2 = method.projector(method.backbone(x1)), method.projector(method.backbone(x2))
+    expected = -torch.nn.functional.cosine_similarity(z1, z2).mean()
+    assert torch.allclose(out["loss"], expected, atol=1e-5)
+
+
 def test_ema_update_and_cosine_schedule():
     online, target = torch.nn.Linear(3, 2), torch.nn.Linear(3, 2)
     expected = 0.9 * target.weight.detach().clone() + 0.1 * online.weight.detach()
@@ -127,6 +140,25 @@ def test_memory_bank_updates_the_slots_of_the_batch_and_checks_its_size(data):
         method.training_step((data.images[:4], data.labels[:4], torch.tensor([0, 1, 2, 500])))
     with pytest.raises(WorkbenchError, match="instance id"):
         method.training_step((data.images[:4], data.labels[:4]))
+
+
+def test_memory_bank_proximal_term_is_the_papers_penalty(data):
+    with_term, without = tiny("memory_bank", proximal=30.0), tiny("memory_bank", proximal=0.0)
+    without.load_state_dict(with_term.state_dict())
+    ids = torch.tensor([1, 2, 3, 4])
+    batch = (data.images[:4], data.labels[:4], ids)
+    for method in (with_term, without):
+        method.eval()  # same views need the same random state; eval keeps BatchNorm out of it
+    bank = with_term.bank.clone()
+    torch.manual_seed(0)
+    loss_with = with_term.training_step(batch)
+    torch.manual_seed(0)
+    loss_without = without.training_step(batch)
+    v = loss_without["embeddings"]
+    expected = 30.0 * (v - bank[ids]).pow(2).sum(dim=1).mean()
+    assert float((loss_with["loss"] - loss_without["loss"]).detach()) == pytest.approx(float(expected), rel=1e-4)
+    with pytest.raises(WorkbenchError, match="proximal"):
+        tiny("memory_bank", proximal=-1.0)
 
 
 def test_dino_keeps_centre_and_teacher_temperature_schedule(data):

@@ -492,3 +492,16 @@ def test_resnet18_feature_dim_is_its_output_width():
     assert isinstance(net, ResNet18CIFAR) and net.feature_dim == 512
     with torch.no_grad():
         assert net.eval()(torch.rand(2, 3, 32, 32)).shape == (2, 512)
+
+
+class SlowLearner(SimCLR):
+    recommended_lr = 5e-4
+
+
+def test_a_method_may_recommend_its_learning_rate_and_an_explicit_one_wins(data):
+    from sslworkbench.train import DEFAULT_LR
+
+    assert Trainer(tiny_simclr(), data, epochs=1).config.lr == DEFAULT_LR
+    slow = SlowLearner(**TINY)
+    assert Trainer(slow, data, epochs=1).config.lr == 5e-4
+    assert Trainer(slow, data, epochs=1, lr=1e-2).config.lr == 1e-2

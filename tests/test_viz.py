@@ -75,6 +75,21 @@ def test_show_images_float_and_uint8_look_the_same(images):
         np.testing.assert_allclose(a.images[0].get_array(), b.images[0].get_array(), atol=1e-6)
 
 
+def test_image_rows_one_row_per_name_with_captions(images):
+    fig = viz.image_rows(
+        {"input": images[:5], "prediction": images[:5].float() / 255, "small": images[:6, :, :16, :16]},
+        captions={"prediction": list("abcde")},
+        max_columns=4,
+    )
+    assert len(image_axes(fig)) == 12  # 3 rows × min(5, 6, max_columns=4)
+    assert [ax.get_title() for ax in fig.axes[4:8]] == list("abcd")
+    assert [fig.axes[k].get_ylabel() for k in (0, 4, 8)] == ["input", "prediction", "small"]
+    with pytest.raises(WorkbenchError, match="one caption per image"):
+        viz.image_rows({"input": images[:5]}, captions={"input": ["only one"]})
+    with pytest.raises(WorkbenchError, match="at least one row"):
+        viz.image_rows({})
+
+
 def test_show_images_caps_and_checks(images):
     assert len(image_axes(viz.show_images(images, max_images=3))) == 3
     with pytest.raises(WorkbenchError, match="channels last"):
@@ -281,3 +296,21 @@ def test_bar_comparison_checks_inputs():
     with pytest.raises(WorkbenchError, match=r"\[0, 1\]"):
         viz.bar_comparison({"a": {"knn": 73.0}})
     assert len(viz.bar_comparison({"a": 0.5, "b": 0.7}).axes[0].patches) == 2
+
+
+def test_similarity_histograms_one_panel_per_run_with_means():
+    generator = torch.Generator().manual_seed(0)
+    runs = {
+        "a": {"positive": torch.full((20,), 0.8), "negative": torch.rand(100, generator=generator) - 0.5},
+        "b": {"positive": np.full(10, 0.5), "negative": np.zeros(0)},  # no negatives: only positives drawn
+    }
+    fig = viz.similarity_histograms(runs, title="sweep")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert [ax.get_title() for ax in fig.axes] == ["a", "b"]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[1] == "positives (mean 0.80)" and legend[0].startswith("negatives (mean ")
+    assert len(fig.axes[1].get_legend().get_texts()) == 1
+    with pytest.raises(WorkbenchError):
+        viz.similarity_histograms({})
+    with pytest.raises(WorkbenchError, match="'positive' and 'negative'"):
+        viz.similarity_histograms({"a": {"positive": torch.zeros(3)}})

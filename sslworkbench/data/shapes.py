@@ -43,6 +43,12 @@ Options:
                           noise change. ``extras["instance"]`` gives each
                           image's object id (image i shows object i // renderings).
                           Used by MICLe-style multi-instance positives.
+    upright               give the images an "up" (off by default): objects are
+                          drawn at their canonical orientation ± 15°, lit from
+                          above, over a background whose gradient runs top to
+                          bottom. Without it a rotated image is exactly as likely
+                          as the original, and rotation prediction has nothing
+                          to learn (notebook 03).
 """
 
 from __future__ import annotations
@@ -178,7 +184,12 @@ def _object_frame(side: int, cx, cy, scale, rotation):
     return (dx * cos + dy * sin) / _column(scale), (-dx * sin + dy * cos) / _column(scale)
 
 
-def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: float, renderings: int = 1):
+UPRIGHT_SPREAD = math.radians(15)  # upright mode: largest tilt of object, light and background
+
+
+def _render_chunk(
+    rng: np.random.Generator, count: int, texture: float, noise: float, renderings: int = 1, upright: bool = False
+):
     n = count
     # instance mode: each run of `renderings` images shows one object, whose shape,
     # colour and size are those drawn for its first image (the draws are unchanged)
@@ -188,6 +199,8 @@ def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: f
     # nuisance factors, all independent of the label
     scale = rng.uniform(0.42, 0.75, n)[first]  # object radius, in units of half the image
     rotation = rng.uniform(0, 2 * math.pi, n)
+    if upright:  # the same draws, mapped into a small tilt: other options' images are unchanged
+        rotation = (rotation / math.pi - 1) * UPRIGHT_SPREAD
     room = 1.0 - scale * 0.8
     cx, cy = rng.uniform(-room, room), rng.uniform(-room, room)
 
@@ -231,7 +244,10 @@ def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: f
 
     # background: a two-colour gradient along a random direction, plus a texture
     x, y = _grid(SIZE)
-    direction = _column(rng.uniform(0, 2 * math.pi, n))
+    direction = rng.uniform(0, 2 * math.pi, n)
+    if upright:  # background_a on top, background_b at the bottom
+        direction = math.pi / 2 + (direction / math.pi - 1) * UPRIGHT_SPREAD
+    direction = _column(direction)
     ramp = (x * np.cos(direction) + y * np.sin(direction) + 1.5) / 3  # in (0, 1)
     kind = _column(rng.integers(0, 3, n))  # 0 plain, 1 stripes, 2 waves
     frequency = _column(rng.uniform(1.5, 4.0, n)) * math.pi
@@ -249,7 +265,10 @@ def _render_chunk(rng: np.random.Generator, count: int, texture: float, noise: f
 
     # the object, with soft directional lighting
     u, v = _object_frame(SIZE, cx, cy, scale, rotation)
-    light_angle = _column(rng.uniform(0, 2 * math.pi, n))
+    light_angle = rng.uniform(0, 2 * math.pi, n)
+    if upright:  # lit from above: brighter towards the top of the object
+        light_angle = -math.pi / 2 + (light_angle / math.pi - 1) * UPRIGHT_SPREAD
+    light_angle = _column(light_angle)
     lighting = 1 + 0.25 * (u * np.cos(light_angle) + v * np.sin(light_angle)) / 1.5
     foreground = object_rgb[:, None, None] * lighting[..., None]
 
@@ -296,6 +315,7 @@ def generate(
     noise: float = None,
     chromatic_aberration_strength: float = 0.0,
     renderings: int = 1,
+    upright: bool = False,
 ) -> ImageSet:
     """Generate (without caching) ``n`` images of split ``split``."""
     total = SPLIT_SIZES[split] if n is None else n
@@ -307,15 +327,16 @@ def generate(
     for chunk in range(math.ceil(total / CHUNK)):
         rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION])
         count = min(CHUNK, total - chunk * CHUNK)
-        chunk_images, chunk_labels, chunk_extras = _render_chunk(rng, CHUNK, texture, noise, renderings)
-        images.append(chunk_images[:count])
+        chunk_images, chunk_labels, chunk_extras = _render_chunk(rng, CHUNK, texture, noise, renderings, upright)
+        # to uint8 chunk by chunk: float copies of a whole split would cost ~0.5 GB at 10,000 images
+        pixels = torch.from_numpy(chunk_images[:count]).permute(0, 3, 1, 2).contiguous()
+        if chromatic_aberration_strength:
+            pixels = chromatic_aberration(pixels, chromatic_aberration_strength)
+        images.append(pixels.mul(255).round().to(torch.uint8))
         labels.append(chunk_labels[:count])
         for key, value in chunk_extras.items():
             extras.setdefault(key, []).append(value[:count])
-    image_tensor = torch.from_numpy(np.concatenate(images)).permute(0, 3, 1, 2).contiguous()
-    if chromatic_aberration_strength:
-        image_tensor = chromatic_aberration(image_tensor, chromatic_aberration_strength)
-    image_tensor = image_tensor.mul(255).round().to(torch.uint8)
+    image_tensor = torch.cat(images)
     extra_tensors = {key: torch.from_numpy(np.concatenate(value)).float() for key, value in extras.items()}
     if renderings > 1:
         extra_tensors["instance"] = torch.arange(total) // renderings
@@ -339,6 +360,7 @@ def load_shapes(
     noise: float = NOISE,
     cache: bool = True,
     renderings: int = 1,
+    upright: bool = False,
 ) -> ImageSet:
     """The ``shapes`` split, generated once and cached under ``root``.
 
@@ -349,12 +371,14 @@ def load_shapes(
         raise WorkbenchError(f"renderings must be a whole divisor of {CHUNK}, e.g. 1 (off), 2, 4 or 5 (got {renderings!r}).")
     total = SPLIT_SIZES[split] if n is None else max(n, 1)
     if not cache or root is None:
-        return generate(split, total, seed, texture, noise, chromatic_aberration, renderings)
+        return generate(split, total, seed, texture, noise, chromatic_aberration, renderings, upright)
     tag = f"shapes-v{VERSION}-{split}-seed{seed}-ca{chromatic_aberration:g}"
     if (texture, noise) != (TEXTURE, NOISE):
         tag += f"-tex{texture:g}-noise{noise:g}"
     if renderings > 1:
         tag += f"-r{renderings}"
+    if upright:
+        tag += "-upright"
     path = Path(root) / f"{tag}.pt"
     if path.exists():
         stored = torch.load(path, weights_only=True)
@@ -366,7 +390,7 @@ def load_shapes(
                 "shapes",
                 {key: value[:total] for key, value in stored["extras"].items()},
             )
-    data = generate(split, total, seed, texture, noise, chromatic_aberration, renderings)
+    data = generate(split, total, seed, texture, noise, chromatic_aberration, renderings, upright)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".tmp{os.getpid()}")
