@@ -10,7 +10,8 @@ Algorithm 1 of the paper, for each minibatch of N images x:
 
 No negatives, no momentum encoder: the stop-gradient alone prevents collapse
 (remove it, ``stop_gradient=False``, and the embeddings collapse — the paper's
-Figure 2).
+Figure 2). The predictor is needed too: ``predictor=False`` (h = identity) is
+the paper's Table 1 ablation (it reports collapse: 0.1% linear accuracy).
 
 Defaults: a 3-layer projector (Linear-BN-ReLU ×2, Linear-BN) of width 512 and a
 bottleneck predictor 512 → 128 → 512, scaled down from the paper's 2048/512 for
@@ -58,13 +59,15 @@ class SimSiam(Method):
         projection_dim: int = 512,
         predictor_hidden_dim: int = 128,
         stop_gradient: bool = True,
+        predictor: bool = True,
         views: dict | None = None,
     ):
         super().__init__(backbone, backbone_options)
         self.stop_gradient = stop_gradient
         self.views = views_with(simclr_views(image_size), views)
         self.projector = simsiam_projector(self.backbone.feature_dim, projection_dim)
-        self.predictor = predictor_head(projection_dim, predictor_hidden_dim)
+        # predictor=False: the ablation without h (p = z)
+        self.predictor = predictor_head(projection_dim, predictor_hidden_dim) if predictor else nn.Identity()
 
     def training_step(self, batch) -> dict:
         images = self.images_of(batch)  # labels are never looked at
