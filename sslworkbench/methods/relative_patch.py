@@ -29,10 +29,10 @@ accuracy. Measured, 5 epochs on 10,000 images, small CNN: linear probe 58% with
 is probed on colour images); random init gives 31%. The shortcut itself is
 real and measured in notebook 03 (upright shapes, ``texture=0.35``,
 ``chromatic_aberration=0.2``, 4 epochs): pretext accuracy on lens test images
-45% vs 33% for a network trained without the lens, falling to 25% on the same
-images without the aberration; ``"project_red_blue"`` shrinks that gap from 20
-to 6 points but its probe is 8 points lower (60% vs 68%), and the shortcut did
-not lower the probe (68% vs 65% for the clean-trained network).
+44% vs 33% for a network trained without the lens, falling to 25% on the same
+images without the aberration; ``"project_red_blue"`` shrinks that gap from 19
+to 6 points but its probe is 9 points lower (61% vs 70%), and the shortcut did
+not lower the probe (70% vs 66% for the clean-trained network).
 
     >>> method = build_method("relative_patch", color="none")
     >>> seen = method.pretext_batch(images)    # centre, neighbour, position 0..7
