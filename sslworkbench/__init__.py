@@ -6,6 +6,11 @@ The flow of data, which every method follows::
        └──── labels (held out) ──► evaluate: kNN, linear probe, UMAP
 
     >>> import sslworkbench as sw
+    >>> run = sw.pretrain("simclr", "shapes", epochs=10)   # the recipe: data, build, train, evaluate
+    >>> run.scores, run.history.losses[-1]
+
+or step by step:
+
     >>> train_set = sw.load_dataset("shapes", split="train")
     >>> method = sw.build_method("simclr")
     >>> history = sw.train(method, train_set, epochs=10)
@@ -16,22 +21,23 @@ __version__ = "0.1.0"
 
 from .augment import ViewConfig, Views, make_views, simclr_views
 from .checkpoint import load_checkpoint, load_method
-from .data import DATASETS, ImageSet, load_dataset
+from .data import DATASETS, Dataset, ImageSet, SequenceSet, load_dataset
 from .errors import TrainingStopped, WorkbenchError
-from .evaluate import KNNMonitor, baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
+from .evaluate import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
+from .experiment import Experiment, pretrain
 from .losses import nt_xent
 from .methods import METHODS, build_method
 from .models import BACKBONES, build_backbone
 from .runtime import pick_device, seed_everything
-from .train import Callback, History, TrainConfig, Trainer, train
+from .train import Callback, History, KNNMonitor, TrainConfig, Trainer, train
 
 __all__ = [
-    "BACKBONES", "Callback", "DATASETS", "History", "ImageSet", "KNNMonitor", "METHODS",
-    "TrainConfig", "Trainer", "TrainingStopped", "ViewConfig", "Views", "WorkbenchError",
+    "BACKBONES", "Callback", "DATASETS", "Dataset", "History", "ImageSet", "KNNMonitor", "METHODS", "SequenceSet",
+    "Experiment", "TrainConfig", "Trainer", "TrainingStopped", "ViewConfig", "Views", "WorkbenchError",
     "baselines", "build_backbone", "build_method", "embed", "evaluate_backbone", "knn_accuracy",
     "linear_probe", "load_checkpoint", "load_dataset", "load_method", "make_views", "nt_xent",
-    "pick_device", "pixel_features", "seed_everything", "simclr_views", "train",
+    "pick_device", "pixel_features", "pretrain", "seed_everything", "simclr_views", "train",
 ]
 
-# submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…
-from . import evaluate, exercises, notebook, viz  # noqa: E402,F401
+# submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…
+from . import data, evaluate, exercises, experiment, notebook, viz  # noqa: E402,F401

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, fields, replace
 import torch
 import torch.nn.functional as F
 
+from .data.dataset import to_float  # noqa: F401  (sw.augment.to_float, used by the notebooks)
 from .data.imageset import check_images
 from .errors import WorkbenchError
 
@@ -99,7 +100,7 @@ class ViewConfig:
         if not 0 <= self.threshold <= 1:
             fail(f"threshold is for images in [0, 1] and must be in [0, 1] (got {self.threshold}).")
 
-    def replace(self, **changes) -> "ViewConfig":
+    def replace(self, **changes) -> ViewConfig:
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)
         if unknown:
@@ -110,17 +111,11 @@ class ViewConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "ViewConfig":
+    def from_dict(cls, values: dict) -> ViewConfig:
         values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return cls().replace(**values)
 
 
-#: View settings that suit a dataset better than the generic defaults. On
-#: ``shapes`` crops keep at least 40% of the image, so the object — the only
-#: thing two views of an image share once colour is distorted — stays in view
-#: (measured with SimCLR, 5 epochs: linear probe 43% with scale (0.2, 1), 48%
-#: with (0.4, 1), on the textured variant of shapes).
-DATASET_VIEWS = {"shapes": {"scale": (0.4, 1.0)}}
 
 
 def simclr_views(size: int = 32, strength: float = 0.5, blur: bool = False) -> ViewConfig:
@@ -376,13 +371,6 @@ def _apply_where(images, chosen, operation, *per_image_args):
     if index.numel():
         images[index] = operation(images[index], *(arg[index] for arg in per_image_args))
     return images
-
-
-def to_float(images: torch.Tensor) -> torch.Tensor:
-    """uint8 0..255 → float 0..1; float images pass through."""
-    if images.dtype == torch.uint8:
-        return images.float().div_(255)
-    return images.float()
 
 
 def make_views(images: torch.Tensor, config: ViewConfig) -> torch.Tensor:

@@ -1,5 +1,10 @@
 """Checkpoints: state dicts plus a small JSON-able description, written atomically.
 
+The one module that knows the checkpoint layout: the trainer asks it to build
+one (``training_checkpoint``) and to check one before resuming
+(``check_resumable``); everything else reads them with ``load_checkpoint`` /
+``load_method``.
+
 A checkpoint file is a dict::
 
     format, version          "sslworkbench-checkpoint", 1
@@ -9,7 +14,7 @@ A checkpoint file is a dict::
     train_config, progress   TrainConfig as a dict; epoch / batch / step reached
     rng, order               random generator states and the epoch's batch order
     history                  everything logged so far
-    dataset                  name and size of the training set
+    dataset                  name, kind and size of the training set
 
 It holds only tensors, numbers, strings, lists and dicts, so it loads with
 ``torch.load(..., weights_only=True)`` — no pickled code runs on load.
@@ -46,6 +51,52 @@ def save_atomic(obj, path: str | Path) -> Path:
             os.unlink(temporary)
         raise
     return path
+
+
+def training_checkpoint(trainer) -> dict:
+    """Everything needed to rebuild ``trainer.method`` and to continue training exactly."""
+    from dataclasses import asdict
+
+    method = trainer.method
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "method": method.name,
+        "hparams": method.hparams,
+        "model": {k: v.detach().cpu() for k, v in method.state_dict().items()},
+        "optimizer": trainer.optimizer.state_dict(),
+        "scaler": trainer.scaler.state_dict() if trainer.scaler else None,
+        "train_config": asdict(trainer.config),
+        "progress": {"epoch": trainer.epoch, "batch": trainer.batch_in_epoch, "step": trainer.step},
+        "order": trainer.order.cpu() if trainer.order is not None else None,
+        "rng": {
+            "cpu": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        },
+        "history": trainer.history.to_dict(),
+        "dataset": {"name": trainer.data.name, "kind": trainer.data.kind, "size": len(trainer.data)},
+    }
+
+
+def check_resumable(checkpoint: dict, method, data) -> None:
+    """A checkpoint can continue only the same method on the same data."""
+    if checkpoint["method"] != method.name:
+        raise WorkbenchError(f"This checkpoint is from method {checkpoint['method']!r}, not {method.name!r}.")
+    stored = checkpoint.get("dataset", {})
+    if stored and (stored.get("name"), stored.get("size")) != (data.name, len(data)):
+        raise WorkbenchError(
+            f"This checkpoint was trained on {stored.get('name')!r} ({stored.get('size')} samples); "
+            f"resume it on the same data (got {data.name!r}, {len(data)} samples)."
+        )
+
+
+def load_weights(model: torch.nn.Module, checkpoint: dict) -> None:
+    """Put the checkpoint's weights into ``model``; one clear error if they do not fit."""
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except RuntimeError as error:
+        first = str(error).splitlines()[0]
+        raise WorkbenchError(f"The checkpoint's weights do not fit this model ({first}).") from None
 
 
 def load_checkpoint(path: str | Path, method: str | None = None) -> dict:
@@ -94,5 +145,5 @@ def load_method(path: str | Path, method: str | None = None):
 
     checkpoint = load_checkpoint(path, method)
     model = build_method(checkpoint["method"], **checkpoint["hparams"])
-    model.load_state_dict(checkpoint["model"])
+    load_weights(model, checkpoint)
     return model

@@ -2,9 +2,13 @@
 
     sslworkbench pretrain simclr --dataset shapes --epochs 5
     sslworkbench pretrain simclr --epochs 10 --out runs/simclr.pt      # checkpoint every epoch
-    sslworkbench pretrain simclr --resume runs/simclr.pt --epochs 20   # continue it
+    sslworkbench pretrain simclr --resume runs/simclr.pt --epochs 20   # continue it (a stretched schedule: it says so)
+    sslworkbench pretrain span_contrast --dataset motifs --epochs 3    # token sequences, same recipe
     sslworkbench probe runs/simclr.pt --dataset shapes --json
     sslworkbench bench
+
+``pretrain`` is the experiment recipe of ``sslworkbench/experiment.py`` (the one
+the notebooks use), so the same settings print the same numbers here and there.
 
 Every mistake a user can make ends in one line on stderr (no traceback) and a
 non-zero exit status; ``--json`` makes the last line printed one JSON object.
@@ -15,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -54,19 +57,14 @@ def _load_splits(args):
     return train, test
 
 
-def _report(args, method_name, backbone, train, test, extra: dict) -> int:
-    from .evaluate import baselines, evaluate_backbone
+def _rounded(results: dict) -> dict:
+    """Accuracies with 4 decimals: float32 noise (0.6265000104904175) says nothing."""
+    return {name: {key: round(value, 4) for key, value in row.items()} for name, row in results.items()}
 
-    say = (lambda *a: None) if args.json else print
-    say("evaluating (frozen backbone: weighted kNN and linear probe on the test split)...")
-    results = {method_name: evaluate_backbone(backbone, train, test, k=args.k)}
-    if not args.no_baselines:
-        reference = baselines(
-            train, test, backbone=args.backbone, seed=args.seed, k=args.k, backbone_options=args.backbone_options
-        )
-        results.update(reference)
+
+def _report(args, results: dict, extra: dict) -> int:
     if args.json:
-        print(json.dumps({**extra, "results": results}))
+        print(json.dumps({**extra, "results": _rounded(results)}))
     else:
         print_table(results)
     return 0
@@ -82,18 +80,17 @@ def _published_settings(args) -> dict | None:
 
 
 def cmd_pretrain(args) -> int:
-    import torch
-
-    from .augment import DATASET_VIEWS
-    from .checkpoint import load_checkpoint
-    from .methods import build_method
-    from .runtime import pick_device, seed_everything
-    from .train import TrainConfig, Trainer
+    from .experiment import pretrain
+    from .methods import METHODS
+    from .runtime import pick_device
 
     say = (lambda *a: None) if args.json else print
+    METHODS[args.method]  # an unknown name fails here, before any data is loaded
+    if args.epochs is not None and args.epochs < 1:
+        raise_usage(f"--epochs must be ≥ 1 (got {args.epochs}): a run of 0 epochs trains nothing.")
     device = pick_device(args.device)
-    hparams = dict(args.settings)
-    config_overrides = {
+    settings = dict(args.settings)
+    training = {
         key: value
         for key, value in (
             ("epochs", args.epochs),
@@ -104,77 +101,66 @@ def cmd_pretrain(args) -> int:
         )
         if value is not None
     }
-    checkpoint = None
-    if args.resume:
-        checkpoint = load_checkpoint(args.resume, method=args.method)
-        hparams = {**checkpoint["hparams"], **hparams}
-        config = {**checkpoint["train_config"], **config_overrides}
-        args.backbone = hparams.get("backbone", args.backbone)
-        args.backbone_options = hparams.get("backbone_options")
-    else:
+    if not args.resume:
         if args.temperature is not None:
-            hparams["temperature"] = args.temperature
+            settings["temperature"] = args.temperature
         published = _published_settings(args)
         if published:  # the literature's CIFAR-10 settings; anything given on the command line wins
-            hparams = {**published["method"], **hparams}
-            config_overrides.setdefault("batch_size", published["batch_size"])
+            settings = {**published["method"], **settings}
+            training.setdefault("batch_size", published["batch_size"])
             say(f"using the published CIFAR-10 settings for {args.method} (--no-preset to turn off): "
-                f"batch {config_overrides['batch_size']}, " + ", ".join(f"{k}={v}" for k, v in hparams.items()))
-        hparams.setdefault("backbone", args.backbone)
-        if args.backbone_options:
-            hparams.setdefault("backbone_options", args.backbone_options)
-        config = {**TrainConfig().__dict__, "epochs": 5, **config_overrides}
-    config.update(device=str(device), seed=args.seed, progress=None if not args.json else False)
-
+                f"batch {training['batch_size']}, " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+        if args.backbone:
+            settings.setdefault("backbone", args.backbone)
     train_set, test_set = _load_splits(args)
-    hparams.setdefault("image_size", train_set.image_size)
-    if checkpoint is None and "views" not in hparams and args.dataset in DATASET_VIEWS:
-        hparams["views"] = dict(DATASET_VIEWS[args.dataset])  # what suits this dataset (see augment.py)
-    if args.method == "supervised":
-        hparams.setdefault("num_classes", train_set.num_classes)
-    seed_everything(args.seed)
-    method = build_method(args.method, **hparams)
-    trainer = Trainer(method, train_set, TrainConfig(**config), checkpoint=args.out or args.resume)
-    if checkpoint is not None:
-        trainer.load_state(checkpoint)
-        say(f"resuming {args.method} from {args.resume} at epoch {trainer.epoch} (step {trainer.step})")
-    say(
-        f"pretraining {args.method} on {train_set.name} ({len(train_set)} images, {args.backbone}) "
-        f"for {trainer.config.epochs} epochs on {device}"
+    run = pretrain(
+        args.method, train_set, test_set, seed=args.seed, device=str(device), baselines=not args.no_baselines,
+        k=args.k, checkpoint=args.out, resume=args.resume, log=say, progress=False if args.json else None,
+        **training, **settings,
     )
-    started = time.perf_counter()
-    history = trainer.fit()
-    seconds = time.perf_counter() - started
-    if history.interrupted:
-        print("interrupted: " + (f"checkpoint kept at {trainer.checkpoint_path}" if trainer.checkpoint_path else "nothing saved (use --out)"), file=sys.stderr)
+    if run.history.interrupted:
+        where = run.extra.get("checkpoint") or args.out or args.resume
+        print("interrupted: " + (f"checkpoint kept at {where}" if where else "nothing saved (use --out)"), file=sys.stderr)
         return EXIT_INTERRUPTED
-    say(f"trained {trainer.step} steps in {seconds:.0f} s; final loss {history.losses[-1]:.3f}" if history.steps else "nothing left to train")
-    if trainer.checkpoint_path:
-        say(f"checkpoint: {trainer.checkpoint_path}")
+    if args.out or args.resume:
+        say(f"checkpoint: {args.out or args.resume}")
+    history = run.history
     extra = {
         "method": args.method,
-        "dataset": train_set.name,
-        "backbone": args.backbone,
-        "epochs": trainer.epoch,
-        "steps": trainer.step,
-        "train_seconds": round(seconds, 1),
-        "final_loss": history.losses[-1] if history.steps else None,
+        "dataset": run.train_set.name,
+        "backbone": run.method.backbone_name,
+        "epochs": len(history.epochs),
+        "steps": len(history.steps),
+        "new_steps": run.new_steps,
+        "train_seconds": round(run.train_seconds, 1),
+        "final_loss": round(history.losses[-1], 4) if history.steps else None,
         "device": str(device),
+        "resume": run.resume_note,
     }
-    torch.set_grad_enabled(False)
-    return _report(args, args.method, method.backbone, train_set, test_set, extra)
+    return _report(args, run.results(), extra)
 
 
 def cmd_probe(args) -> int:
     from .checkpoint import load_method
+    from .evaluate import baselines, evaluate_backbone
 
     method = load_method(args.checkpoint)
-    args.backbone = method.hparams.get("backbone", "small_cnn")
-    args.backbone_options = method.hparams.get("backbone_options")
     if args.image_size is None and "image_size" in method.hparams:
         args.image_size = method.hparams["image_size"]
     train_set, test_set = _load_splits(args)
-    return _report(args, method.name, method.backbone, train_set, test_set, {"checkpoint": args.checkpoint, "method": method.name, "dataset": train_set.name})
+    if not args.json:
+        print("evaluating (frozen backbone: weighted kNN and linear probe on the test split)...")
+    results = {method.name: evaluate_backbone(method.backbone, train_set, test_set, k=args.k)}
+    if not args.no_baselines:
+        results.update(baselines(train_set, test_set, backbone=method.backbone_name, seed=args.seed, k=args.k,
+                                 backbone_options=method.backbone_options))
+    return _report(args, results, {"checkpoint": args.checkpoint, "method": method.name, "dataset": train_set.name})
+
+
+def raise_usage(message: str):
+    from .errors import WorkbenchError
+
+    raise WorkbenchError(message)
 
 
 def cmd_bench(args) -> int:
@@ -215,8 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     pretrain = commands.add_parser("pretrain", help="pretrain a method, then evaluate it against the baselines")
     pretrain.add_argument("method", help="method name, e.g. simclr (see `sslworkbench list`)")
-    pretrain.add_argument("--backbone", default="small_cnn", help="small_cnn (CPU default) or resnet18")
-    pretrain.add_argument("--epochs", type=int, default=None, help="epochs in total (default: 5)")
+    pretrain.add_argument("--backbone", default=None, help="small_cnn (the image methods' CPU default), resnet18, token_cnn (the text methods' default)")
+    pretrain.add_argument("--epochs", type=int, default=None, help="epochs in total (default: 10, TrainConfig's)")
     pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128)")
     pretrain.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3 with AdamW, or the method's recommended_lr)")
     pretrain.add_argument("--weight-decay", type=float, default=None)
@@ -229,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--resume", default=None, help="continue training from this checkpoint")
     pretrain.add_argument("--no-preset", action="store_true", help="with --dataset cifar10 --backbone resnet18: use the method's own (CPU/shapes) defaults instead of the published CIFAR-10 settings")
     _add_data_arguments(pretrain)
-    pretrain.set_defaults(run=cmd_pretrain, backbone_options=None)
+    pretrain.set_defaults(run=cmd_pretrain)
 
     probe = commands.add_parser("probe", help="evaluate a checkpoint's backbone (kNN + linear probe)")
     probe.add_argument("checkpoint")

@@ -35,9 +35,3 @@ def unknown_name(kind: str, name: str, known) -> WorkbenchError:
     return WorkbenchError(
         f"Unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}."
     )
-
-
-def check(condition: bool, message: str) -> None:
-    """Raise a WorkbenchError with ``message`` unless ``condition`` holds."""
-    if not condition:
-        raise WorkbenchError(message)

@@ -1,14 +1,19 @@
-"""How good is a representation? Freeze the backbone, embed labelled images, and
+"""How good is a representation? Freeze the backbone, embed labelled samples, and
 ask how well the labels can be read off the features.
 
-    features = embed(backbone, images)             frozen, no augmentation
+    features = embed(backbone, data)               frozen, no augmentation
     knn_accuracy(...)                              weighted k-nearest neighbours
     linear_probe(...)                              a linear classifier on top
+    embedding_std, effective_rank                  is a batch of embeddings collapsing?
 
 Every number is shown next to two baselines measured the same way:
-``random init`` (the same architecture, untrained) and ``raw pixels`` (the
-flattened images themselves). Beating both by a wide margin is what makes a
-self-supervised result mean something.
+``random init`` (the same architecture, untrained) and the raw inputs (``raw
+pixels`` for images: the flattened images themselves; a bag of tokens for
+text). Beating both by a wide margin is what makes a self-supervised result
+mean something.
+
+This module depends only on the data and the models: it works for any backbone
+that maps a batch of a dataset's inputs to (N, D) features.
 """
 
 from __future__ import annotations
@@ -16,24 +21,34 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .augment import to_float
+from .data.dataset import Dataset, to_float
 from .data.imageset import ImageSet, check_images
 from .errors import WorkbenchError
 from .models import build_backbone
 from .runtime import eval_mode, pick_device
-from .train import Callback
+
+
+def _as_model_input(inputs):
+    """A bare tensor given to ``embed``: uint8 images or clips become float in [0, 1]."""
+    if inputs.dtype == torch.uint8 and inputs.dim() == 4:
+        check_images(inputs, "images to embed")  # says "channels last?" and the like
+    return to_float(inputs) if inputs.dtype == torch.uint8 else inputs
 
 
 @torch.no_grad()
-def embed(backbone: torch.nn.Module, images, batch_size: int = 256, device=None) -> torch.Tensor:
-    """Features of ``images`` (an ImageSet or a (N, 3, H, W) tensor) as a float CPU tensor.
+def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -> torch.Tensor:
+    """Features of ``data`` (a Dataset, or a tensor of inputs) as a float CPU tensor.
 
     The backbone runs in eval mode (BatchNorm uses its running statistics) and
     is put back in the mode it was in.
     """
-    if isinstance(images, ImageSet):
-        images = images.images
-    check_images(images, "images to embed")
+    if isinstance(data, Dataset):
+        inputs, prepare = data.inputs, data.model_inputs
+    elif isinstance(data, torch.Tensor) and data.dim() >= 2:
+        inputs, prepare = data, _as_model_input
+    else:
+        what = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
+        raise WorkbenchError(f"embed needs a dataset or a tensor with one row per sample; got {what}.")
     if device is None:
         try:
             device = next(backbone.parameters()).device
@@ -42,8 +57,8 @@ def embed(backbone: torch.nn.Module, images, batch_size: int = 256, device=None)
     device = pick_device(device)
     with eval_mode(backbone):
         chunks = []
-        for start in range(0, images.shape[0], batch_size):
-            batch = to_float(images[start : start + batch_size].to(device))
+        for start in range(0, inputs.shape[0], batch_size):
+            batch = prepare(inputs[start : start + batch_size].to(device))
             chunks.append(backbone(batch).float().cpu())
     return torch.cat(chunks)
 
@@ -51,8 +66,27 @@ def embed(backbone: torch.nn.Module, images, batch_size: int = 256, device=None)
 def pixel_features(images) -> torch.Tensor:
     """The raw-pixel "representation": each image flattened, values in [0, 1]."""
     if isinstance(images, ImageSet):
-        images = images.images
+        return images.raw_features()
+    check_images(images, "images")
     return to_float(images).flatten(1)
+
+
+def embedding_std(embeddings: torch.Tensor) -> float:
+    """Mean per-dimension std of L2-normalised embeddings: about 1/√d when the
+    embeddings spread over the sphere, → 0 when they collapse to one point."""
+    z = F.normalize(embeddings.float(), dim=1)
+    return z.std(dim=0).mean().item()
+
+
+def effective_rank(embeddings: torch.Tensor) -> float:
+    """Effective rank (Roy & Vetterli 2007) of the covariance of the L2-normalised
+    embeddings: exp of the entropy of its normalised eigenvalues. Between 1 (all
+    variance along one direction: collapsed) and min(d, N − 1) (isotropic; a
+    batch of N centred points spans at most N − 1 directions)."""
+    z = F.normalize(embeddings.float(), dim=1)
+    eigenvalues = torch.linalg.svdvals(z - z.mean(dim=0)).pow(2)
+    p = eigenvalues / eigenvalues.sum().clamp_min(1e-12)
+    return torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item()
 
 
 def _all_finite(features: torch.Tensor) -> bool:
@@ -183,14 +217,15 @@ def evaluate_features(train_features, train_labels, test_features, test_labels, 
     }
 
 
-def evaluate_backbone(backbone, train: ImageSet, test: ImageSet, k: int = 200, device=None) -> dict:
+def evaluate_backbone(backbone, train: Dataset, test: Dataset, k: int = 200, device=None) -> dict:
     """kNN and linear-probe accuracy of a frozen backbone: {"knn": ..., "linear": ...}."""
     return evaluate_features(embed(backbone, train, device=device), train.labels, embed(backbone, test, device=device), test.labels, k=k)
 
 
-def baselines(train: ImageSet, test: ImageSet, backbone: str = "small_cnn", seed: int = 0, k: int = 200, device=None, backbone_options=None) -> dict:
+def baselines(train: Dataset, test: Dataset, backbone: str = "small_cnn", seed: int = 0, k: int = 200, device=None, backbone_options=None) -> dict:
     """The two reference points: an untrained backbone of the same architecture
-    (seeded) and the raw pixels. Returns {"random init": {...}, "raw pixels": {...}}."""
+    (seeded) and the raw inputs. Returns {"random init": {...}, "raw pixels": {...}}
+    (for images; other kinds name their raw inputs, e.g. "bag of tokens")."""
     generator_state = torch.get_rng_state()
     torch.manual_seed(seed)
     untrained = build_backbone(backbone, **(backbone_options or {}))
@@ -199,23 +234,8 @@ def baselines(train: ImageSet, test: ImageSet, backbone: str = "small_cnn", seed
         untrained.to(pick_device(device))
     return {
         "random init": evaluate_backbone(untrained, train, test, k=k),
-        "raw pixels": evaluate_features(pixel_features(train), train.labels, pixel_features(test), test.labels, k=k),
+        train.raw_name: evaluate_features(train.raw_features(), train.labels, test.raw_features(), test.labels, k=k),
     }
-
-
-class KNNMonitor(Callback):
-    """Logs kNN accuracy every ``every`` epochs into the epoch's history row."""
-
-    def __init__(self, train: ImageSet, test: ImageSet, every: int = 1, k: int = 200):
-        self.train, self.test, self.every, self.k = train, test, every, k
-
-    def on_epoch_end(self, trainer, logs):
-        if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.config.epochs:
-            backbone = trainer.method.backbone
-            logs["knn"] = knn_accuracy(
-                embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
-            )
-            backbone.train()
 
 
 def cluster_purity(labels, clusters) -> float:

@@ -21,7 +21,6 @@ import math
 from functools import lru_cache
 
 import torch
-import torch.nn.functional as F
 
 from .augment import Views, crop_flip_views, to_float, views_with
 from .errors import WorkbenchError

@@ -1,11 +1,12 @@
 """Name → builder registries, so notebooks, widgets and the CLI share names.
 
-    METHODS = Registry("method")
+Each registry sits beside the thing it registers (``methods/__init__.py``,
+``models/__init__.py``, ``data/__init__.py``) and is filled there by one
+explicit line per entry — no registration happens as a side effect of an import:
 
-    @METHODS.register("simclr")
-    def build_simclr(...): ...
+    METHODS = Registry("method", {"simclr": SimCLR, "moco": MoCo, ...})
 
-    METHODS["simclr"]      # the builder
+    METHODS["simclr"]      # the builder (here a class)
     METHODS["simclrr"]     # WorkbenchError: Unknown method 'simclrr'. Did you mean 'simclr'? ...
 """
 
@@ -15,16 +16,9 @@ from .errors import unknown_name
 
 
 class Registry(dict):
-    def __init__(self, kind: str):
-        super().__init__()
+    def __init__(self, kind: str, entries: dict | None = None):
+        super().__init__(entries or {})
         self.kind = kind
-
-    def register(self, name: str):
-        def add(builder):
-            self[name] = builder
-            return builder
-
-        return add
 
     def __getitem__(self, name):
         if name not in self:

@@ -28,9 +28,11 @@ from pathlib import Path
 
 import torch
 
-from .checkpoint import FORMAT, VERSION, load_checkpoint, save_atomic
-from .data.imageset import ImageSet
+from .checkpoint import check_resumable, load_checkpoint, load_weights, save_atomic, training_checkpoint
+from .data.dataset import Dataset, move
 from .errors import TrainingStopped, WorkbenchError
+from .evaluate import effective_rank, embed, embedding_std, knn_accuracy
+from .methods.base import Method
 from .runtime import pick_device
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -102,7 +104,7 @@ class History:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "History":
+    def from_dict(cls, values: dict) -> History:
         return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
 
@@ -119,13 +121,13 @@ def learning_rate(step: int, total_steps: int, warmup_steps: int, base_lr: float
 class Callback:
     """Override any of these; ``trainer.request_stop()`` ends training cleanly."""
 
-    def on_train_start(self, trainer: "Trainer") -> None: ...
+    def on_train_start(self, trainer: Trainer) -> None: ...
 
-    def on_step_end(self, trainer: "Trainer", logs: dict) -> None: ...
+    def on_step_end(self, trainer: Trainer, logs: dict) -> None: ...
 
-    def on_epoch_end(self, trainer: "Trainer", logs: dict) -> None: ...
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None: ...
 
-    def on_train_end(self, trainer: "Trainer") -> None: ...
+    def on_train_end(self, trainer: Trainer) -> None: ...
 
 
 def _progress_enabled(setting: bool | None) -> bool:
@@ -135,37 +137,27 @@ def _progress_enabled(setting: bool | None) -> bool:
     return not quiet
 
 
-def embedding_std(embeddings: torch.Tensor) -> float:
-    """Mean per-dimension std of L2-normalised embeddings: about 1/√d when the
-    embeddings spread over the sphere, → 0 when they collapse to one point."""
-    z = torch.nn.functional.normalize(embeddings.float(), dim=1)
-    return z.std(dim=0).mean().item()
-
-
-def effective_rank(embeddings: torch.Tensor) -> float:
-    """Effective rank (Roy & Vetterli 2007) of the covariance of the L2-normalised
-    embeddings: exp of the entropy of its normalised eigenvalues. Between 1 (all
-    variance along one direction: collapsed) and the dimension d (isotropic)."""
-    z = torch.nn.functional.normalize(embeddings.float(), dim=1)
-    eigenvalues = torch.linalg.svdvals(z - z.mean(dim=0)).pow(2)
-    p = eigenvalues / eigenvalues.sum().clamp_min(1e-12)
-    return torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item()
-
-
 class Trainer:
+    """Trains any :class:`~sslworkbench.methods.Method` on any
+    :class:`~sslworkbench.data.Dataset`. What it reads about the method is its
+    declared contract (``methods/base.py``), and nothing else."""
+
     def __init__(
         self,
-        method: torch.nn.Module,
-        data: ImageSet,
+        method: Method,
+        data: Dataset,
         config: TrainConfig | None = None,
         callbacks=(),
         checkpoint: str | Path | None = None,
         **settings,
     ):
-        if not hasattr(method, "training_step"):
-            raise WorkbenchError(f"{type(method).__name__} has no training_step(batch); build one with build_method(...).")
-        if not isinstance(data, ImageSet):
-            raise WorkbenchError(f"train() needs an ImageSet (from load_dataset), got {type(data).__name__}.")
+        if not isinstance(method, Method):
+            raise WorkbenchError(
+                f"train() needs a method (a subclass of sslworkbench.methods.Method, e.g. from build_method(...)); "
+                f"got {type(method).__name__}."
+            )
+        if not isinstance(data, Dataset):
+            raise WorkbenchError(f"train() needs a dataset (from load_dataset), got {type(data).__name__}.")
         config = config or TrainConfig()
         if settings:
             known = {f.name for f in fields(TrainConfig)}
@@ -174,7 +166,8 @@ class Trainer:
                 raise WorkbenchError(f"Unknown training setting {unknown[0]!r}. Settings: {', '.join(sorted(known))}.")
             config = TrainConfig(**{**asdict(config), **settings})
         if config.lr is None:  # e.g. the memory bank wants a slower network than the rest (see its docstring)
-            config = replace(config, lr=getattr(method, "recommended_lr", None) or DEFAULT_LR)
+            config = replace(config, lr=method.recommended_lr or DEFAULT_LR)
+        check_fit(method, data, min(config.batch_size, len(data)))
         self.method = method
         self.data = data
         self.config = config
@@ -194,6 +187,7 @@ class Trainer:
         self._stop_requested = False
         self._rng_restored = False
         self._last_good_state = None
+        self.resume_note: str | None = None  # set by load_state: exact continuation, or a stretched schedule
 
         self.method.to(self.device)
         self.use_amp = config.amp and self.device.type == "cuda"
@@ -215,25 +209,7 @@ class Trainer:
     # -- checkpoints ------------------------------------------------------
 
     def state(self) -> dict:
-        method = self.method
-        return {
-            "format": FORMAT,
-            "version": VERSION,
-            "method": getattr(method, "name", type(method).__name__),
-            "hparams": getattr(method, "hparams", {}),
-            "model": {k: v.detach().cpu() for k, v in method.state_dict().items()},
-            "optimizer": self.optimizer.state_dict(),
-            "scaler": self.scaler.state_dict() if self.scaler else None,
-            "train_config": asdict(self.config),
-            "progress": {"epoch": self.epoch, "batch": self.batch_in_epoch, "step": self.step},
-            "order": self.order.cpu() if self.order is not None else None,
-            "rng": {
-                "cpu": torch.get_rng_state(),
-                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            },
-            "history": self.history.to_dict(),
-            "dataset": {"name": self.data.name, "size": len(self.data)},
-        }
+        return training_checkpoint(self)
 
     def save(self, path: str | Path | None = None) -> Path:
         path = Path(path) if path else self.checkpoint_path
@@ -243,20 +219,8 @@ class Trainer:
 
     def load_state(self, checkpoint: dict) -> None:
         """Continue from a checkpoint made by :meth:`state` (same method, same data)."""
-        method_name = getattr(self.method, "name", type(self.method).__name__)
-        if checkpoint["method"] != method_name:
-            raise WorkbenchError(f"This checkpoint is from method {checkpoint['method']!r}, not {method_name!r}.")
-        stored = checkpoint.get("dataset", {})
-        if stored and (stored.get("name"), stored.get("size")) != (self.data.name, len(self.data)):
-            raise WorkbenchError(
-                f"This checkpoint was trained on {stored.get('name')!r} ({stored.get('size')} images); "
-                f"resume it on the same data (got {self.data.name!r}, {len(self.data)} images)."
-            )
-        try:
-            self.method.load_state_dict(checkpoint["model"])
-        except RuntimeError as error:
-            first = str(error).splitlines()[0]
-            raise WorkbenchError(f"The checkpoint's weights do not fit this model ({first}).") from None
+        check_resumable(checkpoint, self.method, self.data)
+        load_weights(self.method, checkpoint)
         self.method.to(self.device)
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         if self.scaler and checkpoint.get("scaler"):
@@ -271,30 +235,40 @@ class Trainer:
         self.history = History.from_dict(checkpoint["history"])
         self.history.interrupted = False
         self.history.stopped_reason = None
+        planned = checkpoint["train_config"]["epochs"]
+        if planned == self.config.epochs:
+            self.resume_note = (f"resuming at epoch {self.epoch}, step {self.step} of {self.config.epochs} epochs: "
+                                "exactly the run that was interrupted")
+        else:
+            self.resume_note = (
+                f"resuming at epoch {self.epoch}, step {self.step} with {self.config.epochs} epochs instead of "
+                f"{planned}: the learning-rate schedule is stretched to the new length, so the result differs "
+                f"from one uninterrupted {self.config.epochs}-epoch run"
+            )
 
     # -- the loop ---------------------------------------------------------
 
     def _batches(self):
-        """Yield (images, labels[, instance ids]) for the rest of the current epoch."""
-        # a method with ``uses_instances = True`` (memory bank, MICLe) also gets each
-        # image's instance id: its index, or the ``instance`` extra of data with
-        # several renderings per object, whose renderings then share batches
+        """Yield (inputs, labels[, instance ids]) for the rest of the current epoch."""
+        # a method with ``instances`` set (memory bank, MICLe) also gets each sample's
+        # instance id: its index, or the ``instance`` extra of data with several
+        # samples per object, whose samples then share batches
         instances = None
-        if getattr(self.method, "uses_instances", False):
+        if self.method.instances is not None:
             instances = self.data.extras.get("instance", torch.arange(len(self.data))).long()
         if self.order is None or self.batch_in_epoch == 0:
             self.order = torch.randperm(len(self.data))
-            if instances is not None and "instance" in self.data.extras:  # renderings of an object stay together
+            if instances is not None and "instance" in self.data.extras:  # an object's samples stay together
                 rank_of_instance = torch.randperm(int(instances.max()) + 1)
                 self.order = self.order[torch.sort(rank_of_instance[instances[self.order]], stable=True).indices]
         for b in range(self.batch_in_epoch, self.steps_per_epoch):
             index = self.order[b * self.batch_size : (b + 1) * self.batch_size]
-            images = self.data.images[index].to(self.device, non_blocking=True)
+            inputs = move(self.data.take(index), self.device)
             labels = self.data.labels[index].to(self.device, non_blocking=True)
             if instances is None:
-                yield images, labels
+                yield inputs, labels
             else:
-                yield images, labels, instances[index].to(self.device, non_blocking=True)
+                yield inputs, labels, instances[index].to(self.device, non_blocking=True)
 
     def _one_step(self, batch) -> dict:
         lr = learning_rate(self.step, self.total_steps, self.warmup_steps, self.config.lr, self.config.schedule)
@@ -303,6 +277,8 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
             outputs = self.method.training_step(batch)
+        if not isinstance(outputs, dict) or "loss" not in outputs:
+            raise WorkbenchError(f"{self.method.name}.training_step must return a dict with a \"loss\" (see methods/base.py).")
         loss = outputs["loss"]
         if not torch.isfinite(loss):
             self._stop_for_divergence(f"the loss became {loss.item()}", lr)
@@ -354,7 +330,7 @@ class Trainer:
     def fit(self, resume: str | Path | None = None) -> History:
         """Train; returns the :class:`History` (also kept as ``self.history``)."""
         if resume is not None:
-            self.load_state(load_checkpoint(resume, getattr(self.method, "name", None)))
+            self.load_state(load_checkpoint(resume, self.method.name))
         elif not self._rng_restored:
             torch.manual_seed(self.config.seed)
         if self.steps_per_epoch == 0:
@@ -369,7 +345,7 @@ class Trainer:
             total=self.total_steps,
             initial=min(self.step, self.total_steps),
             disable=not _progress_enabled(self.config.progress),
-            desc=getattr(self.method, "name", "train"),
+            desc=self.method.name,
             file=sys.stderr,
             dynamic_ncols=True,
         )
@@ -426,12 +402,35 @@ class Trainer:
             self.history.stopped_reason = f"stopped on request at epoch {self.epoch + 1}, step {self.step}"
             if self.checkpoint_path:
                 self.save()
+        elif self.checkpoint_path and self.batch_in_epoch and not self.history.interrupted:
+            self.save()  # max_steps ended training mid-epoch: keep the end of training too
         return self.history
+
+
+def check_fit(method: Method, data: Dataset, batch_size: int) -> None:
+    """Refuse, before any training, a method whose declared needs the data cannot meet."""
+    if method.input_kind != data.kind:
+        raise WorkbenchError(
+            f"Method {method.name!r} trains on {method.input_kind} but dataset {data.name!r} holds {data.kind}: "
+            f"choose a dataset of {method.input_kind} (sslworkbench list) or a method for {data.kind}."
+        )
+    if method.instances == "groups" and "instance" not in data.extras:
+        raise WorkbenchError(
+            f"Method {method.name!r} needs several samples of each object (instance groups), and dataset "
+            f"{data.name!r} has one sample per object: load data with groups (e.g. shapes with renderings=4) "
+            "or use simclr."
+        )
+    if batch_size < method.min_batch_size:
+        why = f" ({method.min_batch_reason})" if method.min_batch_reason else ""
+        raise WorkbenchError(
+            f"{method.name} needs at least {method.min_batch_size} samples per batch{why}; the batch here is "
+            f"{batch_size}: use batch_size ≥ {method.min_batch_size} and at least that many samples."
+        )
 
 
 def train(
     method,
-    data: ImageSet,
+    data: Dataset,
     *,
     callbacks=(),
     checkpoint: str | Path | None = None,
@@ -445,3 +444,18 @@ def train(
     """
     trainer = Trainer(method, data, callbacks=callbacks, checkpoint=checkpoint, **settings)
     return trainer.fit(resume=resume)
+
+
+class KNNMonitor(Callback):
+    """Logs kNN accuracy every ``every`` epochs into the epoch's history row."""
+
+    def __init__(self, train: Dataset, test: Dataset, every: int = 1, k: int = 200):
+        self.train, self.test, self.every, self.k = train, test, every, k
+
+    def on_epoch_end(self, trainer, logs):
+        if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.config.epochs:
+            backbone = trainer.method.backbone
+            logs["knn"] = knn_accuracy(
+                embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
+            )
+            backbone.train()

@@ -47,7 +47,7 @@ TAB10 = [f"C{i}" for i in range(10)]  # matplotlib's default cycle: the tab10 co
 # ---------------------------------------------------------------------------
 
 
-def _figure(nrows: int = 1, ncols: int = 1, size=(6.4, 4.0), **subplot_options):
+def figure(nrows: int = 1, ncols: int = 1, size=(6.4, 4.0), **subplot_options):
     """A constrained-layout Figure that belongs to the caller, and a 2-D array of its axes.
 
     Created through pyplot, so that the notebook's backend (and with it Jupyter's
@@ -103,7 +103,7 @@ def show_images(images, labels=None, classes=None, ncols: int = 8, title: str | 
         raise WorkbenchError("There are no images to show.")
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    fig, axes = _figure(nrows, ncols, size=(1.3 * ncols, 1.3 * nrows + (0.25 * nrows if labels is not None else 0) + (0.4 if title else 0)))
+    fig, axes = figure(nrows, ncols, size=(1.3 * ncols, 1.3 * nrows + (0.25 * nrows if labels is not None else 0) + (0.4 if title else 0)))
     pixels = _to_display(images[:n])
     for i, ax in enumerate(axes.flat):
         ax.set_axis_off()
@@ -134,7 +134,7 @@ def image_rows(rows: dict, captions: dict | None = None, title: str | None = Non
     for name, texts in captions.items():
         if name not in rows or len(texts) < n:
             raise WorkbenchError(f"captions[{name!r}] must name a row and give one caption per image shown ({n}).")
-    fig, axes = _figure(len(rows), n, size=(1.25 * n + 0.9, 1.35 * len(rows) + (0.4 if title else 0)))
+    fig, axes = figure(len(rows), n, size=(1.25 * n + 0.9, 1.35 * len(rows) + (0.4 if title else 0)))
     for r, (name, images) in enumerate(rows.items()):
         pixels = _to_display(images[:n])
         for i in range(n):
@@ -202,7 +202,7 @@ def view_pairs(images, config_or_views=None, n_pairs: int = 8, seed: int | None 
     images = images[:n]
     view1, view2 = draw_view_pairs(images, config_or_views, seed)
     columns = {"original": _to_display(images), "view 1": _to_display(view1), "view 2": _to_display(view2)}
-    fig, axes = _figure(n, 3, size=(4.2, 1.35 * n + (0.5 if title else 0.25)))
+    fig, axes = figure(n, 3, size=(4.2, 1.35 * n + (0.5 if title else 0.25)))
     for row in range(n):
         for col, (name, pixels) in enumerate(columns.items()):
             ax = axes[row, col]
@@ -274,7 +274,7 @@ def loss_curve(history_or_histories, smooth="auto", title: str | None = None) ->
     """
     runs = _as_runs(history_or_histories)
     with_knn = any(row.get("knn") is not None for h in runs.values() for row in h.epochs)
-    fig, axes = _figure(1, 2 if with_knn else 1, size=(11.0 if with_knn else 6.4, 4.0))
+    fig, axes = figure(1, 2 if with_knn else 1, size=(11.0 if with_knn else 6.4, 4.0))
     loss_ax = axes[0, 0]
     smoothed = False
     for color, (label, history) in zip(cycle(TAB10), runs.items()):
@@ -474,7 +474,7 @@ def embedding_scatter(
     y = None if y is None else y[index]
     num_classes = _num_classes(y, classes)
     if ax is None:
-        fig, axes = _figure(size=(6.8, 5.0))
+        fig, axes = figure(size=(6.8, 5.0))
         ax = axes[0, 0]
     fig = ax.figure
     mappable = _scatter(ax, coords, y, classes, method, num_classes)
@@ -518,7 +518,7 @@ def embedding_grid(
     num_classes = _num_classes(y, classes)
     ncols = max(1, min(ncols, len(matrices)))
     nrows = math.ceil(len(matrices) / ncols)
-    fig, axes = _figure(nrows, ncols, size=(3.8 * ncols + 1.6, 3.8 * nrows + (0.4 if title else 0)))
+    fig, axes = figure(nrows, ncols, size=(3.8 * ncols + 1.6, 3.8 * nrows + (0.4 if title else 0)))
     mappable = None
     for ax, (name, x) in zip(axes.flat, matrices.items()):
         mappable = _scatter(ax, project(x[index], method, seed), y, classes, method, num_classes)
@@ -544,7 +544,7 @@ def similarity_histograms(runs: dict, title: str | None = None, xlabel: str = "c
     """
     if not isinstance(runs, dict) or not runs:
         raise WorkbenchError("similarity_histograms needs {name: {'positive': ..., 'negative': ...}} with at least one run.")
-    fig, axes = _figure(1, len(runs), size=(3.2 * len(runs) + 0.4, 2.9), sharex=True)
+    fig, axes = figure(1, len(runs), size=(3.2 * len(runs) + 0.4, 2.9), sharex=True)
     bins = np.linspace(-1, 1, 41)
     for ax, (name, similarity) in zip(axes[0], runs.items()):
         if not isinstance(similarity, dict) or not {"positive", "negative"} <= set(similarity):
@@ -600,7 +600,7 @@ def bar_comparison(
     names = [str(name) for name in results]
     x = np.arange(len(names))
     width = 0.8 / len(metrics)
-    fig, axes = _figure(size=(max(5.0, 1.3 * len(names) * max(1, len(metrics) / 2) + 1.5), 4.2))
+    fig, axes = figure(size=(max(5.0, 1.3 * len(names) * max(1, len(metrics) / 2) + 1.5), 4.2))
     ax = axes[0, 0]
     for j, metric in enumerate(metrics):
         column = values[:, j] * scale

@@ -33,11 +33,11 @@ from .augment import PRESETS, ViewConfig
 from .data import load_dataset
 from .data.imageset import ImageSet, resize_uint8
 from .errors import WorkbenchError
-from .evaluate import KNNMonitor, embed
-from .train import Callback
+from .evaluate import embed
+from .train import Callback, KNNMonitor
 
 #: What the explorer can show: the embedded sets, and scikit-learn's two bundled photos.
-DATASETS = ("shapes", "digits", "photos")
+EXPLORER_DATASETS = ("shapes", "digits", "photos")
 PHOTO_SIZE = 256  # the photos, centre-cropped to a square, are resized to this…
 PHOTO_VIEW_SIZE = 128  # …and their views are this large: a high-resolution look
 POOL_SIZE = 256  # images per dataset the explorer keeps
@@ -69,8 +69,8 @@ def explorer_images(dataset: str, n: int = POOL_SIZE) -> ImageSet:
     """The images the explorer shows: the first ``n`` of a dataset's training split, or the photos."""
     if dataset == "photos":
         return load_photos()
-    if dataset not in DATASETS:
-        raise WorkbenchError(f"The explorer shows one of {', '.join(DATASETS)} (got {dataset!r}).")
+    if dataset not in EXPLORER_DATASETS:
+        raise WorkbenchError(f"The explorer shows one of {', '.join(EXPLORER_DATASETS)} (got {dataset!r}).")
     return load_dataset(dataset, split="train", n=n)
 
 
@@ -157,7 +157,7 @@ def pair_similarities(backbone, images, config, seed: int = 0, sources=None) -> 
 
 def similarity_figure(similarity: dict, title: str | None = None):
     """Histograms of positive vs negative similarities (what :func:`pair_similarities` returns)."""
-    fig, axes = viz._figure(size=(5.6, 3.0))
+    fig, axes = viz.figure(size=(5.6, 3.0))
     ax = axes[0, 0]
     bins = np.linspace(-1, 1, 41)
     for key, color, name in (("negative", "C7", "different images"), ("positive", "C1", "two views of one image")):
@@ -252,7 +252,7 @@ class AugmentationExplorer:
         own = isinstance(dataset, ImageSet)
         if own:
             self._pools[dataset.name] = dataset
-        names = [dataset.name] if own else list(DATASETS)
+        names = [dataset.name] if own else list(EXPLORER_DATASETS)
         self.dataset = W.Dropdown(options=names, value=dataset.name if own else dataset, description="dataset")
         self.preset = W.Dropdown(options=[*PRESETS, "custom"], value="custom", description="preset")
         self.n_pairs = W.IntSlider(value=n_pairs, min=1, max=32, description="pairs", continuous_update=False)
@@ -566,7 +566,7 @@ class TrainingDashboard(Callback):
         if history is None or not history.steps:
             raise WorkbenchError("The dashboard has no training steps to show yet: pass it to train(callbacks=[...]).")
         steps = np.array([row["step"] for row in history.steps], dtype=float)
-        fig, axes = viz._figure(1, 4, size=(14.0, 3.0))
+        fig, axes = viz.figure(1, 4, size=(14.0, 3.0))
         losses = np.array(history.losses, dtype=float)
         window = max(1, len(losses) // 25)
         axes[0, 0].plot(steps, losses, color="C0", alpha=0.3, linewidth=0.8)

@@ -115,7 +115,7 @@ def test_cifar10_with_resnet18_uses_the_published_settings(tmp_path):
     from test_datasets import write_cifar
 
     write_cifar(tmp_path)
-    common = ("--dataset", "cifar10", "--backbone", "resnet18", "--data-root", str(tmp_path), "--epochs", "0", "--no-baselines", "--device", "cpu")
+    common = ("--dataset", "cifar10", "--backbone", "resnet18", "--data-root", str(tmp_path), "--epochs", "1", "--n-train", "8", "--n-test", "8", "--no-baselines", "--device", "cpu")
     result = run_cli("pretrain", "moco", *common)
     assert result.returncode == 0, result.stderr
     announced = next(line for line in result.stdout.splitlines() if "published CIFAR-10 settings" in line)

@@ -18,6 +18,7 @@ from sslworkbench import (
     load_dataset,
     train,
 )
+from sslworkbench.evaluate import effective_rank, embedding_std
 
 
 def clustered(n_per_class, classes=4, dim=8, spread=1.0, seed=0, draw=0):
@@ -241,3 +242,20 @@ def test_knn_monitor_adds_knn_to_epoch_logs(small_sets):
     assert knn[0] is None  # every=2: not after epoch 1
     assert all(0.0 <= value <= 1.0 for value in knn[1:])  # epoch 2, and always the last
     assert history.metric("knn", per="epochs") == knn[1:]
+
+
+# -- collapse diagnostics --------------------------------------------------------
+
+
+def random(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def test_effective_rank_and_std_tell_collapse_from_spread():
+    spread = random(4000, 8)
+    assert effective_rank(spread) == pytest.approx(8, rel=0.05)
+    assert embedding_std(spread) == pytest.approx(1 / math.sqrt(8), rel=0.05)
+    collapsed = torch.ones(100, 8) + 1e-4 * random(100, 8).float()
+    assert embedding_std(collapsed) < 1e-3
+    line = random(100, 1) * torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float64) + torch.tensor([[0.0, 0.0, 100.0]], dtype=torch.float64)
+    assert effective_rank(line) < 1.01  # (almost) all variance along one direction

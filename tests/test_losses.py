@@ -1,12 +1,25 @@
-"""nt_xent against closed forms and an independent, loop-based re-computation."""
+"""losses.py: every loss against closed forms and an independent, loop-based
+re-computation (of the authors' reference code where there is one),
+stop-gradients, and one clear error per bad input."""
 
 import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from sslworkbench import WorkbenchError
-from sslworkbench.losses import nt_xent
+from sslworkbench.losses import (
+    barlow_twins,
+    dino_loss,
+    info_nce,
+    negative_cosine,
+    nt_xent,
+    supervised_contrastive,
+    vicreg,
+)
+
+# -- NT-Xent (SimCLR) -------------------------------------------------------------
 
 
 def reference_nt_xent(z1, z2, temperature):
@@ -154,3 +167,212 @@ def test_batch_of_one_is_rejected():
 def test_workbench_error_is_a_value_error():
     with pytest.raises(ValueError):
         nt_xent(torch.randn(1, 3), torch.randn(1, 3))
+
+
+# -- the joint-embedding losses -------------------------------------------------
+
+
+def random(*shape, seed=0):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+# -- InfoNCE with a queue (MoCo) ---------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [0.07, 0.2, 1.0])
+def test_info_nce_closed_form_orthogonal_queue(temperature):
+    # query == key, every queue entry orthogonal to it: log(1 + K exp(-1/τ))
+    eye = torch.eye(8, dtype=torch.float64)
+    query = eye[:2]
+    queue = eye[2:]  # K = 6, orthogonal to both queries
+    expected = math.log(1 + 6 * math.exp(-1 / temperature))
+    assert info_nce(query, query.clone(), queue, temperature).item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_info_nce_matches_loop_reference():
+    q, k, queue, tau = random(5, 7, seed=1), random(5, 7, seed=2), F.normalize(random(11, 7, seed=3), dim=1), 0.2
+    total = 0.0
+    for i in range(5):
+        qi, ki = q[i] / q[i].norm(), k[i] / k[i].norm()
+        logits = [float(qi @ ki) / tau] + [float(qi @ n) / tau for n in queue]
+        total += -logits[0] + math.log(sum(math.exp(x) for x in logits))
+    assert info_nce(q, k, queue, tau).item() == pytest.approx(total / 5, rel=1e-9)
+
+
+def test_info_nce_gives_no_gradient_to_key_or_queue():
+    q = random(4, 3).requires_grad_()
+    k = random(4, 3, seed=1).requires_grad_()
+    queue = random(6, 3, seed=2).requires_grad_()
+    info_nce(q, k, queue).backward()
+    assert q.grad is not None and k.grad is None and queue.grad is None
+
+
+def test_info_nce_bad_inputs():
+    q = random(4, 8)
+    with pytest.raises(WorkbenchError, match="queue"):
+        info_nce(q, q, random(10, 16), 0.2)  # queue dimension ≠ projector's
+    with pytest.raises(WorkbenchError, match="same shape"):
+        info_nce(q, random(4, 16), random(10, 8), 0.2)
+    with pytest.raises(WorkbenchError, match="at least 2"):
+        info_nce(q[:1], q[:1], random(10, 8), 0.2)
+    with pytest.raises(WorkbenchError, match="temperature"):
+        info_nce(q, q, random(10, 8), 0.0)
+
+
+# -- SupCon / MICLe ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [0.1, 0.5])
+def test_supcon_with_distinct_labels_is_nt_xent(temperature):
+    z1, z2 = random(6, 5, seed=4), random(6, 5, seed=5)
+    supcon = supervised_contrastive(torch.stack([z1, z2], dim=1), torch.arange(6), temperature)
+    assert supcon.item() == pytest.approx(nt_xent(z1, z2, temperature).item(), rel=1e-9)
+
+
+def test_supcon_matches_loop_reference():
+    features, labels, tau, base = random(6, 3, 4, seed=6), torch.tensor([0, 1, 0, 2, 1, 0]), 0.3, 0.07
+    z = [F.normalize(features[i, v], dim=0) for v in range(3) for i in range(6)]
+    y = [int(labels[i]) for v in range(3) for i in range(6)]
+    total = 0.0
+    for a in range(len(z)):
+        denominator = sum(math.exp(float(z[a] @ z[b]) / tau) for b in range(len(z)) if b != a)
+        positives = [b for b in range(len(z)) if b != a and y[b] == y[a]]
+        total += -sum(float(z[a] @ z[p]) / tau - math.log(denominator) for p in positives) / len(positives)
+    expected = tau / base * total / len(z)
+    assert supervised_contrastive(features, labels, tau, base).item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_supcon_bad_inputs():
+    with pytest.raises(WorkbenchError, match=r"\(N, V, D\)"):
+        supervised_contrastive(random(4, 8), torch.arange(4))
+    with pytest.raises(WorkbenchError, match="labels"):
+        supervised_contrastive(random(4, 2, 8), torch.arange(3))
+    with pytest.raises(WorkbenchError, match="no positive"):
+        supervised_contrastive(random(4, 1, 8), torch.arange(4))
+
+
+# -- negative cosine (BYOL, SimSiam) ------------------------------------------
+
+
+def test_negative_cosine_closed_forms_and_stop_gradient():
+    p = random(5, 4).requires_grad_()
+    z = (3 * p.detach()).requires_grad_()
+    assert negative_cosine(p, z).item() == pytest.approx(-1.0)
+    assert negative_cosine(p, -z).item() == pytest.approx(1.0)
+    negative_cosine(p, z).backward()
+    assert z.grad is None and p.grad is not None  # the stop-gradient
+    expected = -sum(float(F.cosine_similarity(a, b, dim=0)) for a, b in zip(random(3, 4, seed=1), random(3, 4, seed=2))) / 3
+    assert negative_cosine(random(3, 4, seed=1), random(3, 4, seed=2)).item() == pytest.approx(expected, rel=1e-9)
+
+
+# -- Barlow Twins ------------------------------------------------------------
+
+
+def test_barlow_twins_matches_authors_code_and_loop():
+    z1, z2, lambd = random(16, 6, seed=7), random(16, 6, seed=8), 5e-3
+    # the authors' main.py: c = bn(z1).T @ bn(z2) / N with an affine-free BatchNorm1d
+    bn = torch.nn.BatchNorm1d(6, affine=False).double()
+    c = bn(z1).T @ bn(z2) / 16
+    off = c.flatten()[:-1].view(5, 7)[:, 1:].flatten()
+    authors = (torch.diagonal(c) - 1).pow(2).sum() + lambd * off.pow(2).sum()
+    # a loop: standardise with the biased std (+ BatchNorm's eps), correlate
+    s1 = [(z1[:, j] - z1[:, j].mean()) / torch.sqrt(z1[:, j].var(unbiased=False) + 1e-5) for j in range(6)]
+    s2 = [(z2[:, j] - z2[:, j].mean()) / torch.sqrt(z2[:, j].var(unbiased=False) + 1e-5) for j in range(6)]
+    loop = 0.0
+    for i in range(6):
+        for j in range(6):
+            cij = float((s1[i] * s2[j]).sum()) / 16
+            loop += (1 - cij) ** 2 if i == j else lambd * cij**2
+    loss = barlow_twins(z1, z2, lambd).item()
+    assert loss == pytest.approx(authors.item(), rel=1e-9) and loss == pytest.approx(loop, rel=1e-9)
+
+
+def test_barlow_twins_closed_form_decorrelated_identical_views():
+    # columns of a scaled orthogonal matrix, centred: identical views give C = I (up to eps) ⇒ loss ≈ 0
+    q, _ = torch.linalg.qr(random(32, 32))
+    z = q[:, :4] * 10 - (q[:, :4] * 10).mean(dim=0)
+    z = z - z.mean(dim=0)
+    z = torch.cat([z, -z])  # mean exactly 0, columns still orthogonal
+    assert barlow_twins(z, z).item() == pytest.approx(0.0, abs=1e-4)
+    # uncorrelated? no: z vs -z gives C = −I: on-diagonal (1 − (−1))² = 4 per dimension
+    assert barlow_twins(z, -z).item() == pytest.approx(16.0, rel=1e-4)
+
+
+# -- VICReg --------------------------------------------------------------------
+
+
+def test_vicreg_matches_authors_code_and_loop():
+    z1, z2 = random(10, 5, seed=9), random(10, 5, seed=10)
+    n, d = 10, 5
+    mse = sum(float((z1[i, j] - z2[i, j]) ** 2) for i in range(n) for j in range(d)) / (n * d)
+    var, cov = 0.0, 0.0
+    for z in (z1, z2):
+        centred = z - z.mean(dim=0)
+        for j in range(d):
+            var += max(0.0, 1 - math.sqrt(float(centred[:, j].pow(2).sum()) / (n - 1) + 1e-4)) / d / 2
+        for i in range(d):
+            for j in range(d):
+                if i != j:
+                    cov += (float((centred[:, i] * centred[:, j]).sum()) / (n - 1)) ** 2 / d
+    expected = 25 * mse + 25 * var + 1 * cov
+    assert vicreg(z1, z2).item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_vicreg_closed_form_collapsed():
+    # every embedding the same point: no invariance or covariance term, std = sqrt(1e-4) = 0.01
+    z = torch.ones(8, 6, dtype=torch.float64)
+    assert vicreg(z, z).item() == pytest.approx(25 * (1 - 0.01), rel=1e-9)
+    assert vicreg(z, z, sim_weight=0, var_weight=1, cov_weight=0).item() == pytest.approx(0.99, rel=1e-9)
+
+
+@pytest.mark.parametrize("loss", [barlow_twins, vicreg, negative_cosine])
+def test_pair_losses_reject_bad_inputs(loss):
+    with pytest.raises(WorkbenchError, match="same shape"):
+        loss(random(8, 16), random(8, 32))  # projector dimension ≠ the other branch's
+    with pytest.raises(WorkbenchError, match="at least 2"):
+        loss(random(1, 16), random(1, 16))
+
+
+# -- DINO ------------------------------------------------------------------------
+
+
+def test_dino_loss_closed_form_uniform():
+    # uniform teacher and student over K prototypes: the cross-entropy is log K
+    k = 32
+    student = [torch.zeros(4, k) for _ in range(4)]
+    teacher = [torch.zeros(4, k) for _ in range(2)]
+    assert dino_loss(student, teacher, torch.zeros(k)).item() == pytest.approx(math.log(k), rel=1e-6)
+
+
+def test_dino_loss_matches_loop_reference_and_stops_teacher_gradient():
+    k, n, tau_s, tau_t = 7, 3, 0.1, 0.05
+    student = [random(n, k, seed=s).requires_grad_() for s in range(3)]  # 2 global + 1 local
+    values_s = [s.detach() for s in student]
+    teacher = [random(n, k, seed=10 + t).requires_grad_() for t in range(2)]
+    values_t = [t.detach() for t in teacher]
+    center = random(k, seed=20)
+    total, terms = 0.0, 0
+    for t in range(2):
+        for s in range(3):
+            if s == t:
+                continue
+            for i in range(n):
+                logits_t = [(float(values_t[t][i, j]) - float(center[j])) / tau_t for j in range(k)]
+                zt = sum(math.exp(x) for x in logits_t)
+                logits_s = [float(values_s[s][i, j]) / tau_s for j in range(k)]
+                log_zs = math.log(sum(math.exp(x) for x in logits_s))
+                total += -sum(math.exp(logits_t[j]) / zt * (logits_s[j] - log_zs) for j in range(k)) / n
+            terms += 1
+    loss = dino_loss(student, teacher, center, tau_s, tau_t)
+    assert loss.item() == pytest.approx(total / terms, rel=1e-9)
+    loss.backward()
+    assert all(t.grad is None for t in teacher) and all(s.grad is not None for s in student)
+
+
+def test_dino_loss_bad_inputs():
+    with pytest.raises(WorkbenchError, match="centre"):
+        dino_loss([torch.zeros(2, 8)] * 2, [torch.zeros(2, 8)], torch.zeros(16))
+    with pytest.raises(WorkbenchError, match=r"\(N, K\)"):
+        dino_loss([torch.zeros(2, 8), torch.zeros(2, 16)], [torch.zeros(2, 8)], torch.zeros(8))
+    with pytest.raises(WorkbenchError, match="temperatures"):
+        dino_loss([torch.zeros(2, 8)] * 2, [torch.zeros(2, 8)], torch.zeros(8), teacher_temperature=0)

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from . import DATASETS
 from .imageset import ImageSet, resize_uint8
 
 
-@DATASETS.register("digits")
 def load_digits(split: str = "train", n=None, root=None, seed: int = 0, image_size: int = 32) -> ImageSet:
     from sklearn.datasets import load_digits as sklearn_digits
     from sklearn.model_selection import train_test_split

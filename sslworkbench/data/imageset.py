@@ -1,20 +1,22 @@
-"""The one in-memory format every dataset is converted to."""
+"""Images, the first kind of :class:`~sslworkbench.data.dataset.Dataset`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 
 from ..errors import WorkbenchError
+from .dataset import Dataset, to_float
 
 
-@dataclass
-class ImageSet(torch.utils.data.Dataset):
+@dataclass(repr=False)
+class ImageSet(Dataset):
     """A labelled image split held in memory.
 
-    images   uint8 tensor (N, 3, H, W), values 0..255
+    images   (``inputs``) uint8 tensor (N, 3, H, W), values 0..255
     labels   int64 tensor (N,)
     classes  class names, ``classes[label]``
     name     dataset name (e.g. ``"shapes"``), for titles and checkpoints
@@ -22,59 +24,40 @@ class ImageSet(torch.utils.data.Dataset):
              a tensor of length N; handy for showing what a model ignores
     """
 
-    images: torch.Tensor
-    labels: torch.Tensor
-    classes: list[str]
-    name: str = "images"
-    extras: dict[str, torch.Tensor] = field(default_factory=dict)
+    kind: ClassVar[str] = "images"
+    raw_name: ClassVar[str] = "raw pixels"
+    expected: ClassVar[str] = "a tensor of images of shape (N, 3, H, W)"
 
-    def __post_init__(self):
-        check_images(self.images, what=f"{self.name} images")
-        if self.labels.shape != (self.images.shape[0],):
-            raise WorkbenchError(
-                f"{self.name}: {self.images.shape[0]} images but labels of shape {tuple(self.labels.shape)}."
-            )
-        self.labels = self.labels.long()
+    @classmethod
+    def check(cls, inputs, what: str = "images") -> None:
+        check_images(inputs, what)
 
-    def __len__(self) -> int:
-        return self.images.shape[0]
+    @staticmethod
+    def model_inputs(inputs):
+        """A frozen image backbone gets float images in [0, 1]."""
+        return to_float(inputs)
 
-    def __getitem__(self, index):
-        return self.images[index], self.labels[index]
+    def raw_features(self) -> torch.Tensor:
+        """The raw-pixel "representation": each image flattened, values in [0, 1]."""
+        return to_float(self.images).flatten(1)
+
+    def method_settings(self) -> dict:
+        return {"image_size": self.image_size}
+
+    @property
+    def images(self) -> torch.Tensor:
+        return self.inputs
 
     @property
     def image_size(self) -> int:
-        return self.images.shape[-1]
+        return self.inputs.shape[-1]
 
-    @property
-    def num_classes(self) -> int:
-        return len(self.classes)
-
-    def subset(self, n: int, seed: int = 0) -> "ImageSet":
-        """A seeded random subset of ``n`` images (all of them if n ≥ len)."""
-        if n >= len(self):
-            return self
-        generator = torch.Generator().manual_seed(seed)
-        index = torch.randperm(len(self), generator=generator)[:n].sort().values
-        return self.select(index)
-
-    def select(self, index) -> "ImageSet":
-        index = torch.as_tensor(index)
-        return ImageSet(
-            self.images[index],
-            self.labels[index],
-            list(self.classes),
-            self.name,
-            {key: value[index] for key, value in self.extras.items()},
-        )
-
-    def resized(self, size: int) -> "ImageSet":
-        images = resize_uint8(self.images, size)
-        return ImageSet(images, self.labels, list(self.classes), self.name, dict(self.extras))
+    def resized(self, size: int) -> ImageSet:
+        return ImageSet(resize_uint8(self.images, size), self.labels, list(self.classes), self.name, dict(self.extras))
 
     def float_images(self) -> torch.Tensor:
         """Images as float32 in [0, 1]."""
-        return self.images.float().div_(255)
+        return to_float(self.images)
 
     def __repr__(self) -> str:
         return (
@@ -107,6 +90,8 @@ def check_images(images, what: str = "images") -> None:
             hint = " (channels last? use images.permute(0, 3, 1, 2))"
         elif images.dim() == 4 and images.shape[1] == 1:
             hint = " (grayscale? repeat to 3 channels with images.repeat(1, 3, 1, 1))"
+        elif images.dim() == 2 and not images.is_floating_point():
+            hint = " (token ids? this is a method or function for images)"
         raise WorkbenchError(
             f"{what} must have shape (N, 3, H, W); got {tuple(images.shape)}{hint}."
         )

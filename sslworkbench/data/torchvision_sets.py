@@ -55,8 +55,8 @@ import numpy as np
 import torch
 
 from ..errors import WorkbenchError
-from . import DATASETS, default_root
 from .imageset import ImageSet, resize_uint8
+from .paths import default_root
 
 #: Set this environment variable to 1 to never try a download.
 OFFLINE_VARIABLE = "SSLWB_OFFLINE"
@@ -166,9 +166,8 @@ def ensure_files(source: Source, split: str, root: Path, download: bool = True) 
     reason = _why_not_download(download)
     if reason is None:
         reason = _try_download(source, root)
-    missing = _missing(folder, needed)
-    if missing:
-        raise _missing_files_error(source, root, missing, reason or "the download did not create them")
+    if _missing(folder, needed):
+        raise _missing_files_error(source, root, reason or "the download did not create them")
     return folder
 
 
@@ -228,17 +227,18 @@ def _unpack_local_copies(source: Source, root: Path) -> None:
                 raise
 
 
-def _missing_files_error(source: Source, root: Path, missing: list[str], reason: str) -> WorkbenchError:
+def _missing_files_error(source: Source, root: Path, reason: str) -> WorkbenchError:
+    """Say where the files go, listing every file of the dataset that is missing
+    (not just the split's: the user fills the folder once, for both splits)."""
     folder = root / source.folder
-    where = f"put its files in {folder}/ ({', '.join(source.all_files())})"
+    missing = ", ".join(_missing(folder, source.all_files()))
     if source.archive:
-        where += f", or put the archive {source.archive} in {root}/ and it is extracted on first use"
+        alternative = f", or put {source.archive} in {root}/"
     else:
-        where += "; the .gz files work too"
+        alternative = " (their .gz files work too)"
     return WorkbenchError(
-        f"Dataset {source.name!r} is not in {folder}/ (missing: {', '.join(missing)}) and cannot be "
-        f"downloaded here: {reason}. Datasets that work offline: {', '.join(OFFLINE_DATASETS)}. "
-        f"To use {source.name}, {where}."
+        f"Dataset {source.name!r} cannot be downloaded ({reason}); missing: {missing}. Put them in "
+        f"{folder}/{alternative}. Datasets that work offline: {', '.join(OFFLINE_DATASETS)}."
     )
 
 
@@ -295,10 +295,48 @@ def _text_keys(entry: dict) -> dict:
     return {key.decode() if isinstance(key, bytes) else key: value for key, value in entry.items()}
 
 
+#: The only globals a CIFAR-10 pickle may name: numpy's array rebuilding, and
+#: ``_codecs.encode``, which Python 3 uses for bytes in protocol-2 pickles.
+_PICKLE_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"),  # numpy 1 (the original files)
+    ("numpy._core.multiarray", "_reconstruct"),  # numpy 2
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("_codecs", "encode"),
+}
+
+
+class _UnsafePickle(Exception):
+    """A pickle named a global outside _PICKLE_GLOBALS."""
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    """Loads dicts, lists, str, bytes, numbers and numpy arrays, nothing else.
+
+    A pickle can name any function to call while it is loaded, so a crafted
+    "data_batch_1" put in the folder by hand would run code under plain
+    ``pickle.load``. Refusing every other global makes loading a file safe.
+    """
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _PICKLE_GLOBALS:
+            raise _UnsafePickle(f"{module}.{name}")
+        return super().find_class(module, name)
+
+
 def _load_pickle(source: Source, path: Path) -> dict:
     with _reading(source, path), open(path, "rb") as file:
-        # latin1 is how Python 3 reads the numpy arrays of the original Python 2 pickles
-        entry = pickle.load(file, encoding="latin1")
+        try:
+            # latin1 is how Python 3 reads the numpy arrays of the original Python 2 pickles
+            entry = _ArrayUnpickler(file, encoding="latin1").load()
+        except _UnsafePickle as refused:
+            raise WorkbenchError(
+                f"{source.name}: the file {path} contains something other than arrays, bytes, lists "
+                f"and dicts ({refused}), so it was not loaded and no code in it ran. Delete it and "
+                f"extract it again from the original {source.archive}."
+            ) from None
     if not isinstance(entry, dict):
         raise _corrupt(source, path, f"expected a dict, found {type(entry).__name__}")
     return _text_keys(entry)
@@ -386,7 +424,6 @@ def _root(root) -> Path:
     return Path(root) if root is not None else default_root()
 
 
-@DATASETS.register("cifar10")
 def load_cifar10(
     split: str = "train", n: int | None = None, root: Path | None = None, seed: int = 0, download: bool = True
 ) -> ImageSet:
@@ -403,7 +440,6 @@ def load_cifar10(
     return ImageSet(torch.from_numpy(np.ascontiguousarray(images)), torch.from_numpy(labels), classes, "cifar10")
 
 
-@DATASETS.register("stl10")
 def load_stl10(
     split: str = "train",
     n: int | None = None,
@@ -452,7 +488,6 @@ def _load_idx_dataset(source: Source, classes, split, n, root, seed, image_size,
     return ImageSet(images.repeat(1, 3, 1, 1), labels, list(classes), source.name)
 
 
-@DATASETS.register("mnist")
 def load_mnist(
     split: str = "train",
     n: int | None = None,
@@ -467,7 +502,6 @@ def load_mnist(
     return _load_idx_dataset(MNIST, TorchvisionMNIST.classes, split, n, root, seed, image_size, download)
 
 
-@DATASETS.register("fashion_mnist")
 def load_fashion_mnist(
     split: str = "train",
     n: int | None = None,

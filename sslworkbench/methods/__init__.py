@@ -1,38 +1,49 @@
-"""Methods by name. Each is a ``torch.nn.Module`` with
+"""Methods by name. Each is a ``torch.nn.Module`` following the contract in
+``base.py`` (read it first: it is everything the trainer knows about a method):
 
     .backbone                       the encoder being learned
     .training_step(batch) -> dict   {"loss": tensor, ...metrics}
 
-where ``batch = (images, labels)``: uint8 images (N, 3, H, W) on the training
-device. Self-supervised methods ignore the labels; they make their own inputs
-and targets from the images.
+where ``batch = (inputs, labels)``: for image methods uint8 images (N, 3, H, W)
+on the training device. Self-supervised methods ignore the labels; they make
+their own inputs and targets from the inputs.
 
     >>> from sslworkbench.methods import build_method
     >>> method = build_method("simclr", backbone="small_cnn", temperature=0.2)
+
+Adding a method: one file with its class, one import and one line in ``METHODS``
+below, its loss in ``losses.py``, and one test file (``docs/architecture.md``).
 """
 
-from ..registry import Registry
+from .autoencoder import VAE, Autoencoder, DenoisingAutoencoder
+from .barlow_twins import BarlowTwins
+from .base import METHODS, Method, build_method, settings_of
+from .byol import BYOL
+from .colorization import Colorization
+from .context_encoder import ContextEncoder
+from .dino import DINO
+from .jigsaw import Jigsaw
+from .memory_bank import MemoryBank
+from .moco import MoCo
+from .relative_patch import RelativePatchLocation
+from .rotation import RotationPrediction
+from .simclr import SimCLR
+from .simsiam import SimSiam
+from .span_contrast import SpanContrast
+from .supcon import MICLe, SupCon
+from .supervised import Supervised
+from .vicreg import VICReg
 
-METHODS = Registry("method")
+for method in (
+    Supervised,
+    # the classic pretext tasks (notebook 03)
+    RotationPrediction, Jigsaw, RelativePatchLocation, Colorization, ContextEncoder,
+    Autoencoder, DenoisingAutoencoder, VAE,
+    # the joint-embedding methods (notebooks 01, 02, 04, 05)
+    SimCLR, MoCo, MemoryBank, BYOL, SimSiam, BarlowTwins, VICReg, DINO, SupCon, MICLe,
+    # token sequences
+    SpanContrast,
+):
+    METHODS[method.name] = method
 
-from .base import Method, build_method  # noqa: E402
-from .simclr import SimCLR  # noqa: E402
-from .supervised import Supervised  # noqa: E402
-# the classic pretext tasks (issue #4)
-from .rotation import RotationPrediction  # noqa: E402
-from .jigsaw import Jigsaw  # noqa: E402
-from .relative_patch import RelativePatchLocation  # noqa: E402
-from .colorization import Colorization  # noqa: E402
-from .context_encoder import ContextEncoder  # noqa: E402
-from .autoencoder import VAE, Autoencoder, DenoisingAutoencoder  # noqa: E402
-# the joint-embedding methods (issue #5)
-from .moco import MoCo  # noqa: E402
-from .byol import BYOL  # noqa: E402
-from .simsiam import SimSiam  # noqa: E402
-from .barlow_twins import BarlowTwins  # noqa: E402
-from .vicreg import VICReg  # noqa: E402
-from .dino import DINO  # noqa: E402
-from .memory_bank import MemoryBank  # noqa: E402
-from .supcon import MICLe, SupCon  # noqa: E402
-
-__all__ = ["METHODS", "Method", "build_method", "SimCLR", "Supervised"]
+__all__ = ["METHODS", "Method", "build_method", "settings_of"]

@@ -37,13 +37,11 @@ from ..losses import gaussian_kl, vae_loss
 from ..models.decoders import VectorDecoder
 from ..pretext import prepare, pretext_views
 from ..runtime import eval_mode
-from . import METHODS
 from .base import Method
 
 CORRUPTIONS = ("gaussian", "mask")
 
 
-@METHODS.register("autoencoder")
 class Autoencoder(Method):
     name = "autoencoder"
 
@@ -67,14 +65,14 @@ class Autoencoder(Method):
 
     def pretext_batch(self, images: torch.Tensor) -> dict:
         """``inputs`` what the encoder sees, ``targets`` the clean images to reconstruct."""
-        x = prepare(self.images_of(images), self.views, self.image_size, self.name)
+        x = prepare(self.inputs_of(images), self.views, self.image_size, self.name)
         return {"inputs": self.corrupt(x), "targets": x}
 
     def decode(self, code: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decoder(code))
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         code = self.backbone(pretext["inputs"])
         loss = F.mse_loss(self.decode(code).float(), pretext["targets"])
         return {"loss": loss, "reconstruction_mse": loss.detach(), "embeddings": code.detach()}
@@ -83,7 +81,7 @@ class Autoencoder(Method):
     def reconstruct(self, images: torch.Tensor) -> dict:
         """``inputs`` (corrupted, for the denoising autoencoder) and their ``reconstructions``."""
         with eval_mode(self):
-            x = prepare(self.images_of(images), None, self.image_size, self.name)
+            x = prepare(self.inputs_of(images), None, self.image_size, self.name)
             inputs = self.corrupt(x)
             reconstructions = self.decode(self._code(inputs)).float()
         return {"inputs": inputs, "reconstructions": reconstructions, "original": x}
@@ -92,7 +90,6 @@ class Autoencoder(Method):
         return self.backbone(inputs)
 
 
-@METHODS.register("denoising_autoencoder")
 class DenoisingAutoencoder(Autoencoder):
     name = "denoising_autoencoder"
 
@@ -122,7 +119,6 @@ class DenoisingAutoencoder(Autoencoder):
         return x * keep
 
 
-@METHODS.register("vae")
 class VAE(Autoencoder):
     name = "vae"
 
@@ -149,7 +145,7 @@ class VAE(Autoencoder):
         return self.latent_dim
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         h = self.backbone(pretext["inputs"])
         mu, logvar = self.mu(h).float(), self.logvar(h).float().clamp(-10, 10)
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)  # the reparameterisation trick

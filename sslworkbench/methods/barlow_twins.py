@@ -26,7 +26,6 @@ from torch import nn
 from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import barlow_twins
-from . import METHODS
 from .base import Method
 
 
@@ -40,9 +39,11 @@ def mlp_projector(in_dim: int, dim: int, layers: int = 3) -> nn.Sequential:
     return nn.Sequential(*modules)
 
 
-@METHODS.register("barlow_twins")
 class BarlowTwins(Method):
     name = "barlow_twins"
+    min_batch_size = 2
+    min_batch_reason = "it standardises along the batch"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -61,9 +62,7 @@ class BarlowTwins(Method):
         self.projector = mlp_projector(self.backbone.feature_dim, projection_dim)
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if images.shape[0] < 2:
-            raise WorkbenchError("Barlow Twins needs at least 2 images per batch (it standardises along the batch).")
+        images = self.inputs_of(batch)  # labels are never looked at
         y1, y2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(y1)), self.projector(self.backbone(y2))
         loss = barlow_twins(z1, z2, self.lambd)

@@ -26,18 +26,18 @@ import torch
 from torch import nn
 
 from ..augment import simclr_views, views_with
-from ..errors import WorkbenchError
 from ..losses import negative_cosine
 from ..models import projection_head
 from ..models.heads import predictor_head
-from . import METHODS
 from .base import Method
 from .ema import check_momentum, cosine_momentum, ema_update, frozen_copy
 
 
-@METHODS.register("byol")
 class BYOL(Method):
     name = "byol"
+    min_batch_size = 2
+    min_batch_reason = "BatchNorm needs a batch"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -60,9 +60,7 @@ class BYOL(Method):
         self.target = frozen_copy(nn.Sequential(self.backbone, self.projector))
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if images.shape[0] < 2:
-            raise WorkbenchError("BYOL needs at least 2 images per batch (BatchNorm needs a batch); use batch_size ≥ 2.")
+        images = self.inputs_of(batch)  # labels are never looked at
         v1, v2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(v1)), self.projector(self.backbone(v2))
         p1, p2 = self.predictor(z1), self.predictor(z2)

@@ -42,13 +42,11 @@ from ..errors import WorkbenchError
 from ..models.decoders import ConvDecoder, feature_map, feature_map_size
 from ..pretext import ab_bins, annealed_mean, is_grayscale, lab_to_rgb, prepare, pretext_views, rgb_to_lab, soft_encode
 from ..runtime import eval_mode
-from . import METHODS
 from .base import Method
 
 MODES = ("classification", "regression")
 
 
-@METHODS.register("colorization")
 class Colorization(Method):
     name = "colorization"
 
@@ -79,7 +77,7 @@ class Colorization(Method):
     def pretext_batch(self, images: torch.Tensor) -> dict:
         """``inputs``: the gray (lightness-only) images the backbone sees (N, 3, H, W);
         ``lightness`` L (N, 1, H, W) in [0, 100]; ``targets``: the true ab (N, 2, H, W)."""
-        images = self.images_of(images)
+        images = self.inputs_of(images)
         if is_grayscale(images):
             raise WorkbenchError(
                 "colorization needs colour images, but these are grayscale (R = G = B in every pixel): "
@@ -99,7 +97,7 @@ class Colorization(Method):
         return torch.cdist(points, self.bins).argmin(1).view(ab.shape[0], ab.shape[2], ab.shape[3])
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         output = self.decode(pretext["inputs"])
         target_ab = F.avg_pool2d(pretext["targets"], self.output_stride) if self.output_stride > 1 else pretext["targets"]
         truth = self._nearest_bin(target_ab)
@@ -116,7 +114,7 @@ class Colorization(Method):
     def predict_ab(self, images: torch.Tensor) -> torch.Tensor:
         """The predicted ab colour of every pixel (N, 2, H, W), from the lightness alone."""
         with eval_mode(self):
-            x = prepare(self.images_of(images), None, self.image_size, "colorization")
+            x = prepare(self.inputs_of(images), None, self.image_size, "colorization")
             lab = rgb_to_lab(x)
             output = self.decode((lab[:, :1] / 100).expand(-1, 3, -1, -1)).float()
             ab = annealed_mean(output, self.bins, self.temperature) if self.mode == "classification" else output * 100
@@ -125,5 +123,5 @@ class Colorization(Method):
     @torch.no_grad()
     def colorize(self, images: torch.Tensor) -> torch.Tensor:
         """The images re-coloured by the model: their own lightness, predicted ab → RGB in [0, 1]."""
-        lightness = rgb_to_lab(to_float(self.images_of(images)))[:, :1]
+        lightness = rgb_to_lab(to_float(self.inputs_of(images)))[:, :1]
         return lab_to_rgb(torch.cat([lightness, self.predict_ab(images)], dim=1))

@@ -45,13 +45,11 @@ from ..losses import adversarial_discriminator_loss, adversarial_generator_loss,
 from ..models.decoders import ChannelWiseFC, ConvDecoder, Discriminator, feature_map, feature_map_size
 from ..pretext import MASK_REGIONS, block_masks, prepare, pretext_views
 from ..runtime import eval_mode
-from . import METHODS
 from .base import Method
 
 MODES = ("reconstruction", "adversarial", "joint")
 
 
-@METHODS.register("context_encoder")
 class ContextEncoder(Method):
     name = "context_encoder"
 
@@ -87,7 +85,7 @@ class ContextEncoder(Method):
 
     def pretext_batch(self, images: torch.Tensor) -> dict:
         """``inputs`` the masked images (N, 3, H, W), ``masks`` (N, 1, H, W), ``targets`` the originals."""
-        x = prepare(self.images_of(images), self.views, self.image_size, "context_encoder")
+        x = prepare(self.inputs_of(images), self.views, self.image_size, "context_encoder")
         masks = block_masks(x.shape[0], self.image_size, self.mask_size, self.mask, device=x.device)
         return {"inputs": x * (1 - masks) + self.fill * masks, "masks": masks, "targets": x}
 
@@ -96,7 +94,7 @@ class ContextEncoder(Method):
         return torch.sigmoid(self.decoder(self.bottleneck(feature_map(self.backbone, masked))))
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         x, masks = pretext["targets"], pretext["masks"]
         prediction = self.generate(pretext["inputs"]).float()
         reconstruction = masked_mse(prediction, x, masks)
@@ -132,7 +130,7 @@ class ContextEncoder(Method):
         model sees), ``inpainted`` (the context with the model's fill), ``prediction``
         (the decoder's whole output), ``masks``, ``original``."""
         with eval_mode(self):
-            x = prepare(self.images_of(images), None, self.image_size, "context_encoder")
+            x = prepare(self.inputs_of(images), None, self.image_size, "context_encoder")
             if masks is None:
                 masks = block_masks(x.shape[0], self.image_size, self.mask_size, self.mask, device=x.device)
             masked = x * (1 - masks) + self.fill * masks

@@ -41,7 +41,6 @@ from torch import nn
 from ..augment import Views, simclr_views
 from ..errors import WorkbenchError
 from ..losses import dino_loss
-from . import METHODS
 from .base import Method
 from .ema import check_momentum, cosine_momentum, ema_update, frozen_copy
 
@@ -74,9 +73,11 @@ class DINOHead(nn.Module):
         return self.last_layer(F.normalize(embedding, dim=-1)), embedding
 
 
-@METHODS.register("dino")
 class DINO(Method):
     name = "dino"
+    min_batch_size = 2
+    min_batch_reason = "the centre is a batch mean"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -123,9 +124,7 @@ class DINO(Method):
         self.register_buffer("center", torch.zeros(out_dim))
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if images.shape[0] < 2:
-            raise WorkbenchError("DINO needs at least 2 images per batch (the centre is a batch mean); use batch_size ≥ 2.")
+        images = self.inputs_of(batch)  # labels are never looked at
         global_crops = list(self.views.pairs(images))
         local_crops = [self.local_views(images) for _ in range(self.local_crops)]
         student, embeddings = [], None

@@ -34,11 +34,9 @@ from torch import nn
 from ..errors import WorkbenchError
 from ..pretext import assemble_tiles, check_tiling, grid_tiles, hamming_permutations, prepare, pretext_views
 from ..runtime import eval_mode
-from . import METHODS
 from .base import Method
 
 
-@METHODS.register("jigsaw")
 class Jigsaw(Method):
     name = "jigsaw"
 
@@ -74,7 +72,7 @@ class Jigsaw(Method):
         """``tiles`` (N, 9, 3, t, t) in reading order, ``inputs`` the shuffled
         puzzles (same shape), ``targets`` (N,) the permutation index each was
         shuffled with (random unless ``permutation`` is given)."""
-        x = prepare(self.images_of(images), self.views, self.image_size, "jigsaw")
+        x = prepare(self.inputs_of(images), self.views, self.image_size, "jigsaw")
         tiles = grid_tiles(x, self.grid, self.tile, self.jitter)
         n = tiles.shape[0]
         if permutation is None:
@@ -92,7 +90,7 @@ class Jigsaw(Method):
         return self.head(h.view(n, -1))
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         logits = self.logits(pretext["inputs"])
         loss = F.cross_entropy(logits, pretext["targets"])
         accuracy = (logits.argmax(1) == pretext["targets"]).float().mean()

@@ -14,7 +14,7 @@ the bank keeps one embedding per image, v_i, from the last time it was seen:
 (the paper estimates the full softmax with NCE; this is the softmax over the
 sampled negatives, as later reimplementations — CMC, PIRL — use). The bank
 starts from random unit vectors, as in the paper. The trainer
-gives each image's instance id (``uses_instances``): its index in the data, or
+gives each image's instance id (``instances = "ids"``): its index in the data, or
 in ``shapes``' instance mode the object's id, so several renderings share one
 slot.
 
@@ -27,7 +27,7 @@ refreshed once per epoch, so every positive is an epoch stale (the problem
 MoCo's momentum encoder solves). If the network changes faster than the bank,
 the current embedding of an image is closer to recently written slots of other
 images than to its own old one, and the loss rises above chance (log 4097 ≈ 8.3).
-``recommended_lr`` (used by the trainer when no ``lr`` is given) slows the
+``recommended_lr`` (part of the method contract: the trainer uses it when no ``lr`` is given) slows the
 network down. Measured on ``shapes`` (small CNN, batch 128, 3 epochs, linear
 probe; random init 31.0%): at the trainers' usual lr 2e-3, 29.3% (30.5% with
 τ = 0.2; with λ = 30, 29.4%); at lr 5e-4, 36.9% (λ = 30: 36.7%, so λ defaults
@@ -43,15 +43,16 @@ from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import info_nce
 from ..models import projection_head
-from . import METHODS
 from .base import Method
 from .ema import check_momentum
 
 
-@METHODS.register("memory_bank")
 class MemoryBank(Method):
     name = "memory_bank"
-    uses_instances = True  # the trainer adds each image's instance id to the batch
+    min_batch_size = 2
+    min_batch_reason = "BatchNorm needs a batch"
+    instances = "ids"  # the trainer adds each image's instance id to the batch
+    uses_dataset_views = True
     recommended_lr = 5e-4  # the trainer's lr when none is given: a slower network, fresher slots (see above)
 
     def __init__(
@@ -86,15 +87,8 @@ class MemoryBank(Method):
         self.register_buffer("bank", F.normalize(torch.randn(bank_size, projection_dim), dim=1))
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if len(batch) < 3:
-            raise WorkbenchError(
-                "memory_bank needs each image's instance id: train it with sslworkbench.train "
-                "(which adds them), or pass batches of (images, labels, instance_ids)."
-            )
-        instance = batch[2].long()
-        if images.shape[0] < 2:
-            raise WorkbenchError("memory_bank needs at least 2 images per batch (BatchNorm needs a batch).")
+        images = self.inputs_of(batch)  # labels are never looked at
+        instance = self.instance_ids_of(batch)
         if int(instance.max()) >= len(self.bank):
             raise WorkbenchError(
                 f"The data has instance id {int(instance.max())} but the memory bank has {len(self.bank)} slots: "

@@ -38,14 +38,15 @@ from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import info_nce
 from ..models import projection_head
-from . import METHODS
 from .base import Method
 from .ema import check_momentum, ema_update, frozen_copy
 
 
-@METHODS.register("moco")
 class MoCo(Method):
     name = "moco"
+    min_batch_size = 2
+    min_batch_reason = "BatchNorm needs a batch"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -93,10 +94,8 @@ class MoCo(Method):
         return F.normalize(self._in_chunks(self.key_encoder, x, shuffle=True), dim=1)
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
+        images = self.inputs_of(batch)  # labels are never looked at
         n = images.shape[0]
-        if n < 2:
-            raise WorkbenchError("MoCo needs at least 2 images per batch (BatchNorm needs a batch); use batch_size ≥ 2.")
         if len(self.queue) % n:
             raise WorkbenchError(
                 f"MoCo's queue_size ({len(self.queue)}) must be a multiple of the batch size ({n}), so that "

@@ -59,13 +59,11 @@ from ..pretext import (
     project_out,
 )
 from ..runtime import eval_mode
-from . import METHODS
 from .base import Method
 
 COLOR_MODES = ("drop", "project", "project_red_blue", "gray", "none")
 
 
-@METHODS.register("relative_patch")
 class RelativePatchLocation(Method):
     name = "relative_patch"
 
@@ -110,7 +108,7 @@ class RelativePatchLocation(Method):
         """``centre`` and ``neighbour`` patches (N, 3, p, p), colour-handled as in
         training, and ``targets`` (N,): the neighbour's position 0..7 in
         ``pretext.NEIGHBOURS`` / ``NEIGHBOUR_NAMES`` order (0 = top left)."""
-        x = prepare(self.images_of(images), self.views, self.image_size, "relative_patch")
+        x = prepare(self.inputs_of(images), self.views, self.image_size, "relative_patch")
         tiles = grid_tiles(x, 3, self.patch, self.jitter)  # (N, 9, 3, p, p)
         n = tiles.shape[0]
         targets = torch.randint(0, 8, (n,), device=x.device)
@@ -132,7 +130,7 @@ class RelativePatchLocation(Method):
         return self.head(torch.cat([h[:n], h[n:]], dim=1))
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         logits = self.logits(pretext["centre"], pretext["neighbour"])
         loss = F.cross_entropy(logits, pretext["targets"])
         accuracy = (logits.argmax(1) == pretext["targets"]).float().mean()

@@ -32,13 +32,11 @@ import torch.nn.functional as F
 
 from ..pretext import prepare, pretext_views, rotate
 from ..runtime import eval_mode
-from . import METHODS
 from .base import Method
 
 ANGLES = (0, 90, 180, 270)
 
 
-@METHODS.register("rotation")
 class RotationPrediction(Method):
     name = "rotation"
 
@@ -58,7 +56,7 @@ class RotationPrediction(Method):
         """What the model sees and must predict: every image in its 4 rotations.
         ``inputs`` (4N, 3, H, W), ``targets`` (4N,) quarter turns; image i's
         rotations are rows i, N + i, 2N + i, 3N + i."""
-        x = prepare(self.images_of(images), self.views, self.image_size, "rotation")
+        x = prepare(self.inputs_of(images), self.views, self.image_size, "rotation")
         n = x.shape[0]
         turns = torch.arange(4, device=x.device).repeat_interleave(n)
         return {"inputs": rotate(x.repeat(4, 1, 1, 1), turns), "targets": turns}
@@ -67,7 +65,7 @@ class RotationPrediction(Method):
         return self.head(self.backbone(inputs))
 
     def training_step(self, batch) -> dict:
-        pretext = self.pretext_batch(self.images_of(batch))
+        pretext = self.pretext_batch(self.inputs_of(batch))
         logits = self.logits(pretext["inputs"])
         loss = F.cross_entropy(logits, pretext["targets"])
         accuracy = (logits.argmax(1) == pretext["targets"]).float().mean()
@@ -77,6 +75,6 @@ class RotationPrediction(Method):
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         """The predicted quarter turn (0..3, × 90° counter-clockwise) of each image, as given."""
         with eval_mode(self):
-            x = prepare(self.images_of(images), None, self.image_size, "rotation")
+            x = prepare(self.inputs_of(images), None, self.image_size, "rotation")
             turns = self.logits(x).argmax(1)
         return turns

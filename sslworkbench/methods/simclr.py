@@ -20,13 +20,14 @@ from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import nt_xent
 from ..models import projection_head
-from . import METHODS
 from .base import Method
 
 
-@METHODS.register("simclr")
 class SimCLR(Method):
     name = "simclr"
+    min_batch_size = 2
+    min_batch_reason = "the other images are the negatives"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -46,9 +47,7 @@ class SimCLR(Method):
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if images.shape[0] < 2:
-            raise WorkbenchError("SimCLR needs at least 2 images per batch (the others are the negatives).")
+        images = self.inputs_of(batch)  # labels are never looked at
         x1, x2 = self.views.pairs(images)
         h1, h2 = self.backbone(x1), self.backbone(x2)
         z1, z2 = self.projector(h1), self.projector(h2)

@@ -26,10 +26,8 @@ from __future__ import annotations
 from torch import nn
 
 from ..augment import simclr_views, views_with
-from ..errors import WorkbenchError
 from ..losses import negative_cosine
 from ..models.heads import predictor_head
-from . import METHODS
 from .base import Method
 
 
@@ -47,9 +45,11 @@ def simsiam_projector(in_dim: int, dim: int) -> nn.Sequential:
     )
 
 
-@METHODS.register("simsiam")
 class SimSiam(Method):
     name = "simsiam"
+    min_batch_size = 2
+    min_batch_reason = "BatchNorm needs a batch"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -70,9 +70,7 @@ class SimSiam(Method):
         self.predictor = predictor_head(projection_dim, predictor_hidden_dim) if predictor else nn.Identity()
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if images.shape[0] < 2:
-            raise WorkbenchError("SimSiam needs at least 2 images per batch (BatchNorm needs a batch); use batch_size ≥ 2.")
+        images = self.inputs_of(batch)  # labels are never looked at
         x1, x2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(x1)), self.projector(self.backbone(x2))
         p1, p2 = self.predictor(z1), self.predictor(z2)

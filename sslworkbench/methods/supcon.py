@@ -17,10 +17,11 @@ MICLe: instance ids):
                                                   other view of its group and
                                                   pushed from all the rest
 
-MICLe's instance ids come from the trainer (``uses_instances``): with
+MICLe's instance ids come from the trainer (``instances = "groups"``): with
 ``load_dataset("shapes", renderings=4)`` the renderings of one object share an
-id and are put in the same batches; on data with one image per instance every
-image is its own group and MICLe is SimCLR (the paper's fallback). The paper
+id and are put in the same batches. On data with one image per object every
+image would be its own group and MICLe would be SimCLR (the paper's fallback),
+so the trainer refuses such data and says to use ``simclr``. The paper
 pairs two images of a case in NT-Xent; with several renderings of an object in
 one batch, the multi-positive SupCon loss keeps the other renderings from
 being counted as negatives.
@@ -42,12 +43,14 @@ from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import supervised_contrastive
 from ..models import projection_head
-from . import METHODS
 from .base import Method
 
 
 class MultiPositiveContrastive(Method):
     """Shared by SupCon and MICLe; subclasses say where the group ids come from."""
+    min_batch_size = 2
+    min_batch_reason = "the other images are the negatives"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -70,17 +73,14 @@ class MultiPositiveContrastive(Method):
         raise NotImplementedError
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)
+        images = self.inputs_of(batch)
         groups = self.groups_of(batch)
-        if images.shape[0] < 2:
-            raise WorkbenchError(f"{self.name} needs at least 2 images per batch (the others are the negatives).")
         x1, x2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(x1)), self.projector(self.backbone(x2))
         loss = supervised_contrastive(torch.stack([z1, z2], dim=1), groups, self.temperature)
         return {"loss": loss, "embeddings": z1.detach()}
 
 
-@METHODS.register("supcon")
 class SupCon(MultiPositiveContrastive):
     name = "supcon"
 
@@ -90,15 +90,9 @@ class SupCon(MultiPositiveContrastive):
         return batch[1]
 
 
-@METHODS.register("micle")
 class MICLe(MultiPositiveContrastive):
     name = "micle"
-    uses_instances = True  # the trainer adds each image's instance id to the batch
+    instances = "groups"  # the trainer adds each image's object id; the data must have several per object
 
     def groups_of(self, batch) -> torch.Tensor:
-        if not isinstance(batch, (tuple, list)) or len(batch) < 3:
-            raise WorkbenchError(
-                "micle needs each image's instance id: train it with sslworkbench.train "
-                "(which adds them), or pass batches of (images, labels, instance_ids)."
-            )
-        return batch[2]
+        return self.instance_ids_of(batch)

@@ -14,11 +14,9 @@ import torch.nn.functional as F
 from ..augment import crop_flip_views, views_with
 from ..errors import WorkbenchError
 from ..models import classifier
-from . import METHODS
 from .base import Method
 
 
-@METHODS.register("supervised")
 class Supervised(Method):
     name = "supervised"
 
@@ -37,7 +35,7 @@ class Supervised(Method):
         self.head = classifier(self.backbone.feature_dim, num_classes)
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)
+        images = self.inputs_of(batch)
         labels = batch[1]
         logits = self.head(self.backbone(self.views(images)))
         loss = F.cross_entropy(logits, labels)

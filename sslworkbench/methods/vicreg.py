@@ -20,14 +20,15 @@ from __future__ import annotations
 from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import vicreg
-from . import METHODS
 from .barlow_twins import mlp_projector
 from .base import Method
 
 
-@METHODS.register("vicreg")
 class VICReg(Method):
     name = "vicreg"
+    min_batch_size = 2
+    min_batch_reason = "variance and covariance are over the batch"
+    uses_dataset_views = True
 
     def __init__(
         self,
@@ -49,9 +50,7 @@ class VICReg(Method):
         self.projector = mlp_projector(self.backbone.feature_dim, projection_dim)
 
     def training_step(self, batch) -> dict:
-        images = self.images_of(batch)  # labels are never looked at
-        if images.shape[0] < 2:
-            raise WorkbenchError("VICReg needs at least 2 images per batch (variance and covariance are over the batch).")
+        images = self.inputs_of(batch)  # labels are never looked at
         xa, xb = self.views.pairs(images)
         za, zb = self.projector(self.backbone(xa)), self.projector(self.backbone(xb))
         loss = vicreg(za, zb, *self.weights)

@@ -11,7 +11,6 @@ import torch
 from torch import nn
 
 from ..errors import WorkbenchError
-from . import BACKBONES
 
 
 class Normalize(nn.Module):
@@ -79,21 +78,3 @@ class ResNet18CIFAR(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(self.normalize(images))
-
-
-@BACKBONES.register("small_cnn")
-def small_cnn(width: int = 32, depth: int = 4) -> SmallCNN:
-    return SmallCNN(width, depth)
-
-
-@BACKBONES.register("resnet18")
-def resnet18_cifar() -> ResNet18CIFAR:
-    return ResNet18CIFAR()
-
-
-def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
-    builder = BACKBONES[name]
-    try:
-        return builder(**options)
-    except TypeError as error:
-        raise WorkbenchError(f"Backbone {name!r}: {error}") from None

@@ -1,0 +1,288 @@
+"""One in-memory format for every modality: a :class:`Dataset` and its kinds.
+
+A dataset is a whole labelled split held in memory — inputs, one integer label
+per sample, the class names, a name, and optional per-sample ``extras`` — so
+that batching is one indexing operation (much faster on a CPU than a per-item
+DataLoader). What differs between modalities is only the shape of the inputs,
+and three small things each kind says for itself:
+
+    check(inputs)          what a valid batch of this kind looks like (one clear error otherwise)
+    model_inputs(batch)    what a frozen backbone is given at evaluation time (images: float in [0, 1])
+    raw_features()         the "raw input" baseline of evaluation (images: the pixels flattened)
+    method_settings()      what a method built for this data must know (image size, vocabulary size)
+
+The kinds, each a subclass with its own ``kind`` name that a method's
+``input_kind`` must match:
+
+    ImageSet      "images"     uint8 (N, C, H, W)                      data/imageset.py
+    SequenceSet   "tokens"     int64 (N, L) token ids + a vocabulary
+    AudioSet      "audio"      float (N, T) waveforms or (N, F, T) spectrograms
+    ClipSet       "clips"      uint8 (N, T, C, H, W) video clips
+    PairedSet     "image_text" uint8 images (N, C, H, W) + int64 captions (N, L)
+
+The trainer, ``embed``, kNN, the linear probe and checkpoints use only what
+this base class offers, so they work for any kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
+
+import torch
+
+from ..errors import WorkbenchError
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 0..255 → float 0..1; float inputs pass through as float32."""
+    if images.dtype == torch.uint8:
+        return images.float().div_(255)
+    return images.float()
+
+
+def move(inputs, device):
+    """``inputs`` (a tensor, or a tuple of tensors for paired data) on ``device``."""
+    if isinstance(inputs, tuple):
+        return tuple(part.to(device, non_blocking=True) for part in inputs)
+    return inputs.to(device, non_blocking=True)
+
+
+def _fail_shape(what: str, expected: str, inputs) -> None:
+    got = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
+    raise WorkbenchError(f"{what} must be {expected}; got {got}.")
+
+
+@dataclass
+class Dataset(torch.utils.data.Dataset):
+    """A labelled split of any modality, held in memory.
+
+    inputs   a tensor with one row per sample (its shape depends on the kind)
+    labels   int64 tensor (N,)
+    classes  class names, ``classes[label]``
+    name     dataset name (e.g. ``"shapes"``), for titles and checkpoints
+    extras   per-sample side information, each a tensor of length N (e.g.
+             shapes' colour; ``"instance"``: which object a sample shows)
+    """
+
+    inputs: torch.Tensor
+    labels: torch.Tensor
+    classes: list[str]
+    name: str = "data"
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    kind: ClassVar[str] = "tensors"
+    raw_name: ClassVar[str] = "raw inputs"  # the raw-input baseline, as evaluation reports it
+    #: how the kind's inputs are described in error messages
+    expected: ClassVar[str] = "a tensor with one row per sample"
+
+    def __post_init__(self):
+        self.check(self.inputs, what=f"{self.name} inputs")
+        count = self.inputs.shape[0]
+        if self.labels.shape != (count,):
+            raise WorkbenchError(f"{self.name}: {count} samples but labels of shape {tuple(self.labels.shape)}.")
+        self.labels = self.labels.long()
+        for key, value in self.extras.items():
+            if len(value) != count:
+                raise WorkbenchError(f"{self.name}: extras[{key!r}] has {len(value)} rows for {count} samples.")
+
+    # -- what each kind says for itself --------------------------------------
+
+    @classmethod
+    def check(cls, inputs, what: str = "inputs") -> None:
+        """Raise a clear WorkbenchError unless ``inputs`` is a valid batch of this kind."""
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() < 1:
+            _fail_shape(what, cls.expected, inputs)
+
+    @staticmethod
+    def model_inputs(inputs):
+        """What a frozen backbone is given for these inputs at evaluation time."""
+        return inputs
+
+    def raw_features(self) -> torch.Tensor:
+        """The inputs themselves as (N, D) float features: the "raw input" baseline."""
+        return self.inputs.float().flatten(1)
+
+    def method_settings(self) -> dict:
+        """Settings a method built for this data needs (none for plain tensors)."""
+        return {}
+
+    # -- shared by every kind -------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.labels.shape[0]
+
+    def __getitem__(self, index):
+        return self.take(index), self.labels[index]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def take(self, index):
+        """The inputs of the samples ``index`` (a tensor of row numbers)."""
+        return self.inputs[index]
+
+    def select(self, index) -> Dataset:
+        """The samples ``index``, as a dataset of the same kind."""
+        index = torch.as_tensor(index)
+        return replace(
+            self,
+            inputs=self.inputs[index],
+            labels=self.labels[index],
+            classes=list(self.classes),
+            extras={key: value[index] for key, value in self.extras.items()},
+        )
+
+    def subset(self, n: int, seed: int = 0) -> Dataset:
+        """A seeded random subset of ``n`` samples (all of them if n ≥ len)."""
+        if n >= len(self):
+            return self
+        generator = torch.Generator().manual_seed(seed)
+        index = torch.randperm(len(self), generator=generator)[:n].sort().values
+        return self.select(index)
+
+    def __repr__(self) -> str:
+        shape = "×".join(str(s) for s in self.inputs.shape[1:])
+        return f"{type(self).__name__}({self.name!r}: {len(self)} samples of {shape}, {self.num_classes} classes)"
+
+
+@dataclass(repr=False)
+class SequenceSet(Dataset):
+    """Token sequences: int64 (N, L) ids into ``vocab`` (``vocab[id]`` is the token's text).
+
+    ``pad_id``: the id that fills sequences shorter than L (None: no padding)."""
+
+    vocab: list[str] = field(default_factory=list)
+    pad_id: int | None = None
+
+    kind: ClassVar[str] = "tokens"
+    raw_name: ClassVar[str] = "bag of tokens"  # the raw-input baseline, as evaluation reports it
+    expected: ClassVar[str] = "an int64 tensor of token ids of shape (N, L)"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if not self.vocab:
+            raise WorkbenchError(f"{self.name}: a SequenceSet needs its vocabulary (vocab=[...]).")
+        if self.inputs.numel() and (int(self.inputs.min()) < 0 or int(self.inputs.max()) >= len(self.vocab)):
+            raise WorkbenchError(f"{self.name}: token ids must lie in 0..{len(self.vocab) - 1} (the vocabulary).")
+
+    @classmethod
+    def check(cls, inputs, what: str = "tokens") -> None:
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() != 2 or inputs.dtype != torch.long:
+            hint = " (a single sequence? add a batch dimension with tokens[None])" if (
+                isinstance(inputs, torch.Tensor) and inputs.dim() == 1) else ""
+            _fail_shape(what, cls.expected + hint, inputs)
+
+    def raw_features(self) -> torch.Tensor:
+        """Bag of tokens: how often each vocabulary entry occurs in each sequence."""
+        counts = torch.zeros(len(self), len(self.vocab))
+        counts.scatter_add_(1, self.inputs, torch.ones_like(self.inputs, dtype=torch.float))
+        if self.pad_id is not None:
+            counts[:, self.pad_id] = 0
+        return counts
+
+    def method_settings(self) -> dict:
+        return {"vocab_size": len(self.vocab), "sequence_length": self.inputs.shape[1]}
+
+    def decode(self, tokens: torch.Tensor) -> str:
+        """The text of one sequence of ids (padding left out)."""
+        return " ".join(self.vocab[int(t)] for t in tokens if int(t) != self.pad_id)
+
+
+@dataclass(repr=False)
+class AudioSet(Dataset):
+    """Sound: float waveforms (N, T) at ``sample_rate`` Hz, or spectrograms (N, F, T)."""
+
+    sample_rate: int = 16_000
+
+    kind: ClassVar[str] = "audio"
+    raw_name: ClassVar[str] = "raw inputs"  # the raw-input baseline, as evaluation reports it
+    expected: ClassVar[str] = "a float tensor of waveforms (N, T) or spectrograms (N, F, T)"
+
+    @classmethod
+    def check(cls, inputs, what: str = "audio") -> None:
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() not in (2, 3) or not inputs.is_floating_point():
+            _fail_shape(what, cls.expected, inputs)
+
+
+@dataclass(repr=False)
+class ClipSet(Dataset):
+    """Video clips: uint8 (N, T, C, H, W), T frames each."""
+
+    kind: ClassVar[str] = "clips"
+    raw_name: ClassVar[str] = "raw pixels"  # the raw-input baseline, as evaluation reports it
+    expected: ClassVar[str] = "a uint8 tensor of clips of shape (N, T, C, H, W)"
+
+    @classmethod
+    def check(cls, inputs, what: str = "clips") -> None:
+        if not isinstance(inputs, torch.Tensor) or inputs.dim() != 5 or inputs.dtype != torch.uint8:
+            _fail_shape(what, cls.expected, inputs)
+
+    @staticmethod
+    def model_inputs(inputs):
+        return to_float(inputs)
+
+    def raw_features(self) -> torch.Tensor:
+        return to_float(self.inputs).flatten(1)
+
+    def method_settings(self) -> dict:
+        return {"frames": self.inputs.shape[1], "image_size": self.inputs.shape[-1]}
+
+
+@dataclass(repr=False)
+class PairedSet(Dataset):
+    """Two inputs per sample: images (N, C, H, W) uint8 in ``inputs`` and token
+    captions (N, L) int64 in ``texts``, with the captions' vocabulary.
+
+    A batch's inputs are the pair ``(images, texts)``."""
+
+    texts: torch.Tensor = None
+    vocab: list[str] = field(default_factory=list)
+
+    kind: ClassVar[str] = "image_text"
+    raw_name: ClassVar[str] = "raw pixels"  # the raw-input baseline, as evaluation reports it
+    expected: ClassVar[str] = "a pair (images (N, C, H, W) uint8, captions (N, L) int64)"
+
+    def __post_init__(self):
+        super().__post_init__()
+        SequenceSet.check(self.texts, what=f"{self.name} captions")
+        if self.texts.shape[0] != len(self):
+            raise WorkbenchError(f"{self.name}: {len(self)} images but {self.texts.shape[0]} captions.")
+        if not self.vocab:
+            raise WorkbenchError(f"{self.name}: a PairedSet needs the captions' vocabulary (vocab=[...]).")
+
+    @classmethod
+    def check(cls, inputs, what: str = "paired inputs") -> None:
+        images = inputs[0] if isinstance(inputs, tuple) else inputs
+        if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.dtype != torch.uint8:
+            _fail_shape(what, cls.expected, images)
+        if isinstance(inputs, tuple):
+            SequenceSet.check(inputs[1], what=f"{what}: captions")
+
+    def take(self, index):
+        return self.inputs[index], self.texts[index]
+
+    def select(self, index) -> PairedSet:
+        index = torch.as_tensor(index)
+        return replace(
+            self,
+            inputs=self.inputs[index],
+            texts=self.texts[index],
+            labels=self.labels[index],
+            classes=list(self.classes),
+            extras={key: value[index] for key, value in self.extras.items()},
+        )
+
+    @staticmethod
+    def model_inputs(inputs):
+        """An image backbone sees the images of a pair."""
+        images = inputs[0] if isinstance(inputs, tuple) else inputs
+        return to_float(images)
+
+    def raw_features(self) -> torch.Tensor:
+        return to_float(self.inputs).flatten(1)
+
+    def method_settings(self) -> dict:
+        return {"image_size": self.inputs.shape[-1], "vocab_size": len(self.vocab)}
+

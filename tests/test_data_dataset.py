@@ -1,0 +1,79 @@
+"""data/dataset.py: one in-memory format for every kind of data, each kind
+checking its own inputs with one clear error; and data/motifs.py, the first
+dataset that is not images."""
+
+import pytest
+import torch
+
+import sslworkbench as sw
+from sslworkbench.data import KINDS, AudioSet, ClipSet, Dataset, ImageSet, PairedSet, SequenceSet
+from sslworkbench.data.motifs import MARKERS, class_orders
+
+
+def labels(n):
+    return torch.arange(n) % 2
+
+
+def test_every_kind_keeps_rows_together_when_selected():
+    made = {
+        "images": ImageSet(torch.zeros(4, 3, 8, 8, dtype=torch.uint8), labels(4), ["a", "b"]),
+        "tokens": SequenceSet(torch.arange(8).view(4, 2), labels(4), ["a", "b"], vocab=[str(i) for i in range(8)]),
+        "audio": AudioSet(torch.randn(4, 100), labels(4), ["a", "b"]),
+        "clips": ClipSet(torch.zeros(4, 5, 3, 8, 8, dtype=torch.uint8), labels(4), ["a", "b"]),
+        "image_text": PairedSet(torch.zeros(4, 3, 8, 8, dtype=torch.uint8), labels(4), ["a", "b"],
+                                texts=torch.arange(12).view(4, 3), vocab=[str(i) for i in range(12)]),
+    }
+    assert set(made) | {"tensors"} == set(KINDS)
+    for kind, data in made.items():
+        assert data.kind == kind and len(data) == 4
+        part = data.select(torch.tensor([3, 1]))
+        assert type(part) is type(data) and part.labels.tolist() == [1, 1]
+        assert data.raw_features().shape[0] == 4
+        inputs = part.take(torch.tensor([0]))
+        if kind == "image_text":
+            assert torch.equal(inputs[1], data.texts[3:4])
+        else:
+            assert torch.equal(inputs, data.inputs[3:4])
+
+
+@pytest.mark.parametrize("cls, bad, hint", [
+    (ImageSet, torch.zeros(4, 8, 8, 3, dtype=torch.uint8), "permute"),
+    (SequenceSet, torch.zeros(4, 2), "int64"),
+    (AudioSet, torch.zeros(4, dtype=torch.long), "waveforms"),
+    (ClipSet, torch.zeros(4, 3, 8, 8, dtype=torch.uint8), r"\(N, T, C, H, W\)"),
+])
+def test_wrong_inputs_are_one_clear_error(cls, bad, hint):
+    with pytest.raises(sw.WorkbenchError, match=hint):
+        cls.check(bad, "inputs")
+
+
+def test_labels_and_extras_must_have_one_row_per_sample():
+    with pytest.raises(sw.WorkbenchError, match="labels of shape"):
+        Dataset(torch.zeros(4, 2), labels(3), ["a", "b"])
+    with pytest.raises(sw.WorkbenchError, match="extras"):
+        Dataset(torch.zeros(4, 2), labels(4), ["a", "b"], extras={"colour": torch.zeros(3)})
+    with pytest.raises(sw.WorkbenchError, match="vocabulary"):
+        SequenceSet(torch.full((2, 3), 9), labels(2), ["a", "b"], vocab=["x", "y"])
+
+
+def test_sequences_count_their_tokens_and_decode():
+    data = SequenceSet(torch.tensor([[2, 2, 0], [1, 2, 0]]), labels(2), ["a", "b"], vocab=["[PAD]", "x", "y"], pad_id=0)
+    assert data.raw_features().tolist() == [[0, 0, 2], [0, 1, 1]]  # padding is not counted
+    assert data.decode(data.inputs[1]) == "x y"
+    assert data.method_settings() == {"vocab_size": 3, "sequence_length": 3}
+
+
+def test_size_is_refused_for_data_that_is_not_images():
+    with pytest.raises(sw.WorkbenchError, match="holds tokens, not images"):
+        sw.load_dataset("motifs", "train", n=8, size=16)
+
+
+def test_motifs_classes_share_their_words_and_differ_in_order():
+    data = sw.load_dataset("motifs", "train", n=300)
+    assert data.inputs.shape == (300, 32) and data.num_classes == 10
+    orders = class_orders()
+    assert len(set(orders)) == 10 and all(sorted(order) == sorted(MARKERS) for order in orders)
+    for row in range(20):  # the class's motif is in the sequence, in its order
+        assert data.classes[data.labels[row]] in data.decode(data.inputs[row])
+    assert torch.equal(data.inputs, sw.load_dataset("motifs", "train", n=300).inputs)
+    assert not torch.equal(data.inputs[:50], sw.load_dataset("motifs", "test", n=50).inputs)
