@@ -55,6 +55,14 @@ def prepare(images: torch.Tensor, views: Views | None, image_size: int, method: 
 # ---------------------------------------------------------------------------
 
 
+def classification_outputs(logits: torch.Tensor, targets: torch.Tensor) -> dict:
+    """What a pretext task that classifies returns: cross-entropy on the labels it
+    made itself, and its accuracy on them (logged as ``pretext_accuracy``)."""
+    loss = torch.nn.functional.cross_entropy(logits, targets)
+    accuracy = (logits.argmax(1) == targets).float().mean()
+    return {"loss": loss, "pretext_accuracy": accuracy.detach()}
+
+
 def rotate(images: torch.Tensor, quarter_turns: torch.Tensor) -> torch.Tensor:
     """Rotate image i by ``quarter_turns[i]`` × 90° counter-clockwise (square images)."""
     out = torch.empty_like(images)

@@ -12,17 +12,8 @@ from sslworkbench.methods import METHODS
 from sslworkbench.methods.ema import cosine_momentum, ema_update
 
 TINY_BACKBONE = {"backbone_options": {"width": 8, "depth": 2}}
-SMALL = {  # small heads, so that a test step is cheap
-    "moco": {"queue_size": 64, "hidden_dim": 32, "projection_dim": 16},
-    "memory_bank": {"bank_size": 128, "negatives": 64, "hidden_dim": 32, "projection_dim": 16},
-    "byol": {"hidden_dim": 32, "projection_dim": 16, "predictor_hidden_dim": 32},
-    "simsiam": {"projection_dim": 32, "predictor_hidden_dim": 16},
-    "barlow_twins": {"projection_dim": 32},
-    "vicreg": {"projection_dim": 32},
-    "dino": {"out_dim": 64, "hidden_dim": 32, "bottleneck_dim": 16},
-    "supcon": {"hidden_dim": 32, "projection_dim": 16},
-    "micle": {"hidden_dim": 32, "projection_dim": 16},
-}
+from test_methods import SMALL  # noqa: E402  (small heads, so that a test step is cheap)
+
 # every registered joint-embedding method (those trained on two augmented views), so a new one is tested here too
 JOINT_METHODS = [name for name in METHODS.names() if METHODS[name].uses_dataset_views]
 FAST = {"batch_size": 32, "progress": False, "device": "cpu", "seed": 0}

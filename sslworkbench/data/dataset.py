@@ -128,11 +128,15 @@ class Dataset(torch.utils.data.Dataset):
         index = torch.as_tensor(index)
         return replace(
             self,
-            inputs=self.inputs[index],
+            **self.input_fields(index),
             labels=self.labels[index],
             classes=list(self.classes),
             extras={key: value[index] for key, value in self.extras.items()},
         )
+
+    def input_fields(self, index) -> dict:
+        """The fields that hold inputs, for the samples ``index`` (a PairedSet has two)."""
+        return {"inputs": self.inputs[index]}
 
     def subset(self, n: int, seed: int = 0) -> Dataset:
         """A seeded random subset of ``n`` samples (all of them if n ≥ len)."""
@@ -263,16 +267,8 @@ class PairedSet(Dataset):
     def take(self, index):
         return self.inputs[index], self.texts[index]
 
-    def select(self, index) -> PairedSet:
-        index = torch.as_tensor(index)
-        return replace(
-            self,
-            inputs=self.inputs[index],
-            texts=self.texts[index],
-            labels=self.labels[index],
-            classes=list(self.classes),
-            extras={key: value[index] for key, value in self.extras.items()},
-        )
+    def input_fields(self, index) -> dict:
+        return {"inputs": self.inputs[index], "texts": self.texts[index]}
 
     @staticmethod
     def model_inputs(inputs):

@@ -32,7 +32,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import WorkbenchError
-from ..pretext import assemble_tiles, check_tiling, grid_tiles, hamming_permutations, prepare, pretext_views
+from ..pretext import (
+    assemble_tiles,
+    check_tiling,
+    classification_outputs,
+    grid_tiles,
+    hamming_permutations,
+    prepare,
+    pretext_views,
+)
 from ..runtime import eval_mode
 from .base import Method
 
@@ -91,10 +99,7 @@ class Jigsaw(Method):
 
     def training_step(self, batch) -> dict:
         pretext = self.pretext_batch(self.inputs_of(batch))
-        logits = self.logits(pretext["inputs"])
-        loss = F.cross_entropy(logits, pretext["targets"])
-        accuracy = (logits.argmax(1) == pretext["targets"]).float().mean()
-        return {"loss": loss, "pretext_accuracy": accuracy.detach()}
+        return classification_outputs(self.logits(pretext["inputs"]), pretext["targets"])
 
     @torch.no_grad()
     def predict(self, puzzles: torch.Tensor) -> torch.Tensor:

@@ -52,6 +52,7 @@ from ..pretext import (
     NEIGHBOURS,
     RED_BLUE,
     check_tiling,
+    classification_outputs,
     drop_colours,
     grid_tiles,
     prepare,
@@ -131,10 +132,7 @@ class RelativePatchLocation(Method):
 
     def training_step(self, batch) -> dict:
         pretext = self.pretext_batch(self.inputs_of(batch))
-        logits = self.logits(pretext["centre"], pretext["neighbour"])
-        loss = F.cross_entropy(logits, pretext["targets"])
-        accuracy = (logits.argmax(1) == pretext["targets"]).float().mean()
-        return {"loss": loss, "pretext_accuracy": accuracy.detach()}
+        return classification_outputs(self.logits(pretext["centre"], pretext["neighbour"]), pretext["targets"])
 
     @torch.no_grad()
     def predict(self, centre: torch.Tensor, neighbour: torch.Tensor) -> torch.Tensor:

@@ -28,9 +28,8 @@ well: 2 epochs on 10,000 images, pretext accuracy 92.7%, linear probe 90.2%
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
-from ..pretext import prepare, pretext_views, rotate
+from ..pretext import classification_outputs, prepare, pretext_views, rotate
 from ..runtime import eval_mode
 from .base import Method
 
@@ -66,10 +65,7 @@ class RotationPrediction(Method):
 
     def training_step(self, batch) -> dict:
         pretext = self.pretext_batch(self.inputs_of(batch))
-        logits = self.logits(pretext["inputs"])
-        loss = F.cross_entropy(logits, pretext["targets"])
-        accuracy = (logits.argmax(1) == pretext["targets"]).float().mean()
-        return {"loss": loss, "pretext_accuracy": accuracy.detach()}
+        return classification_outputs(self.logits(pretext["inputs"]), pretext["targets"])
 
     @torch.no_grad()
     def predict(self, images: torch.Tensor) -> torch.Tensor:
