@@ -60,3 +60,12 @@ def notebook_env(monkeypatch):
     if _MPLBACKEND_SET_HERE:
         monkeypatch.delenv("MPLBACKEND", raising=False)
     yield
+
+
+@pytest.fixture(scope="module")
+def data(request):
+    """``shapes``' training split, loaded once per test module: the first
+    ``DATA_SIZE`` images, a module-level constant of the test file (128 if it sets none)."""
+    from sslworkbench import load_dataset
+
+    return load_dataset("shapes", "train", n=getattr(request.module, "DATA_SIZE", 128))

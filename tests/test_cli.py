@@ -112,7 +112,7 @@ def test_list_names_everything():
 
 
 def test_cifar10_with_resnet18_uses_the_published_settings(tmp_path):
-    from test_datasets import write_cifar
+    from helpers import write_cifar
 
     write_cifar(tmp_path)
     common = ("--dataset", "cifar10", "--backbone", "resnet18", "--data-root", str(tmp_path), "--epochs", "1", "--n-train", "8", "--n-test", "8", "--no-baselines", "--device", "cpu")
@@ -130,3 +130,16 @@ def test_cifar10_with_resnet18_uses_the_published_settings(tmp_path):
     result = run_cli("pretrain", "moco", *common, "--no-preset")
     assert result.returncode == 0, result.stderr
     assert "published" not in result.stdout
+
+
+def test_cli_pretrains_a_pretext_task():
+    env = {**os.environ, "TQDM_DISABLE": "1", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sslworkbench.cli", "pretrain", "relative_patch", "--epochs", "1", "--json",
+         "--n-train", "64", "--n-test", "32", "--batch-size", "32", "--no-baselines",
+         "--set", 'backbone_options={"width": 8, "depth": 3}', "--set", "color=none"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["method"] == "relative_patch" and report["steps"] == 2

@@ -1,13 +1,11 @@
 """data/dataset.py: one in-memory format for every kind of data, each kind
-checking its own inputs with one clear error; and data/motifs.py, the first
-dataset that is not images."""
+checking its own inputs with one clear error."""
 
 import pytest
 import torch
 
 import sslworkbench as sw
 from sslworkbench.data import KINDS, AudioSet, ClipSet, Dataset, ImageSet, PairedSet, SequenceSet
-from sslworkbench.data.motifs import MARKERS, class_orders
 
 
 def labels(n):
@@ -61,19 +59,3 @@ def test_sequences_count_their_tokens_and_decode():
     assert data.raw_features().tolist() == [[0, 0, 2], [0, 1, 1]]  # padding is not counted
     assert data.decode(data.inputs[1]) == "x y"
     assert data.method_settings() == {"vocab_size": 3, "sequence_length": 3}
-
-
-def test_size_is_refused_for_data_that_is_not_images():
-    with pytest.raises(sw.WorkbenchError, match="holds tokens, not images"):
-        sw.load_dataset("motifs", "train", n=8, size=16)
-
-
-def test_motifs_classes_share_their_words_and_differ_in_order():
-    data = sw.load_dataset("motifs", "train", n=300)
-    assert data.inputs.shape == (300, 32) and data.num_classes == 10
-    orders = class_orders()
-    assert len(set(orders)) == 10 and all(sorted(order) == sorted(MARKERS) for order in orders)
-    for row in range(20):  # the class's motif is in the sequence, in its order
-        assert data.classes[data.labels[row]] in data.decode(data.inputs[row])
-    assert torch.equal(data.inputs, sw.load_dataset("motifs", "train", n=300).inputs)
-    assert not torch.equal(data.inputs[:50], sw.load_dataset("motifs", "test", n=50).inputs)

@@ -2,34 +2,33 @@
 
 One test walks the registry, so a new method is tested the moment it is
 registered: it trains a step through the shared trainer, saves a checkpoint
-(with non-default widths) and is rebuilt from it with the same weights.
+(with non-default widths) and is rebuilt from it with the same weights. The
+tests parametrized over many methods check what they all share: they train
+through the shared loop, lower their loss, refuse a batch too small and bad
+settings with one clear error, and resume exactly.
 """
+
+import math
 
 import pytest
 import torch
+from helpers import (
+    JOINT_FAST,
+    JOINT_METHODS,
+    PRETEXT,
+    SIMCLR_TINY,
+    SMALL,
+    TINY_IMAGE_BACKBONE,
+    tiny_joint,
+    tiny_pretext,
+)
 
-from sslworkbench import WorkbenchError, build_method, load_dataset, train
+import sslworkbench as sw
+from sslworkbench import Callback, WorkbenchError, build_method, load_dataset, train
 from sslworkbench.checkpoint import load_checkpoint, load_method
 from sslworkbench.data import KINDS
 from sslworkbench.methods import METHODS, Method
 from sslworkbench.methods.base import INSTANCE_NEEDS, settings_of
-
-#: settings that make every method small (and not at its default widths, so the
-#: round trip shows that a checkpoint rebuilds a method built with other settings)
-SMALL = {
-    "moco": {"queue_size": 64, "hidden_dim": 32, "projection_dim": 16},
-    "memory_bank": {"bank_size": 256, "negatives": 64, "hidden_dim": 32, "projection_dim": 16},
-    "byol": {"hidden_dim": 32, "projection_dim": 16, "predictor_hidden_dim": 32},
-    "simsiam": {"projection_dim": 32, "predictor_hidden_dim": 16},
-    "barlow_twins": {"projection_dim": 32},
-    "vicreg": {"projection_dim": 32},
-    "dino": {"out_dim": 64, "hidden_dim": 32, "bottleneck_dim": 16},
-    "supcon": {"hidden_dim": 32, "projection_dim": 16},
-    "micle": {"hidden_dim": 32, "projection_dim": 16},
-    "simclr": {"hidden_dim": 32, "projection_dim": 16},
-    "span_contrast": {"hidden_dim": 32, "projection_dim": 16, "backbone_options": {"width": 16, "embedding_dim": 8}},
-}
-TINY_IMAGE_BACKBONE = {"backbone_options": {"width": 8, "depth": 2}}
 
 
 def small_settings(name: str) -> dict:
@@ -141,3 +140,147 @@ def test_training_step_must_return_a_loss():
     with pytest.raises(WorkbenchError, match='must return a dict with a "loss"'):
         train(NoLoss(**TINY_IMAGE_BACKBONE), load_dataset("shapes", "train", n=8), epochs=1, batch_size=4,
               progress=False, device="cpu")
+
+
+def test_unknown_method_suggests_a_close_name():
+    with pytest.raises(WorkbenchError, match="Did you mean 'simclr'") as info:
+        build_method("simclrr")
+    assert "supervised" in str(info.value)
+
+
+def test_unknown_hyper_parameter_lists_the_known_ones():
+    with pytest.raises(WorkbenchError, match="'temprature'") as info:
+        build_method("simclr", temprature=0.1)
+    for name in ("temperature", "projection_dim", "backbone"):
+        assert name in str(info.value)
+
+
+def test_unknown_setting_lists_the_known_ones():
+    with pytest.raises(WorkbenchError, match="queue_size"):
+        build_method("moco", queue_length=10)
+
+
+def test_build_method_records_its_hparams():
+    method = build_method("simclr", temperature=0.3, **SIMCLR_TINY)
+    assert method.hparams["temperature"] == 0.3
+    assert method.hparams["backbone_options"] == {"width": 8, "depth": 2}
+    assert "views" in method.hparams
+
+
+# -- the joint-embedding methods (the `data` fixture: shapes' first 128 training images) --------
+
+
+@pytest.mark.parametrize("name", JOINT_METHODS)
+def test_trains_through_the_shared_loop_without_collapse(name, data):
+    if METHODS[name].instances == "groups":  # MICLe needs several renderings of each object
+        data = load_dataset("shapes", "train", n=128, renderings=4)
+    method = tiny_joint(name)
+    before = {k: v.clone() for k, v in method.backbone.state_dict().items()}
+    history = train(method, data, epochs=3, **JOINT_FAST)
+    assert len(history.losses) == 12 and all(math.isfinite(x) for x in history.losses)
+    # the collapse diagnostics are logged for every step
+    assert len(history.metric("embedding_std")) == 12 and len(history.metric("effective_rank")) == 12
+    assert history.metric("embedding_std")[-1] > 0.02  # 1/√d ≈ 0.06–0.25 here; collapsed → 0
+    assert history.metric("effective_rank")[-1] > 2
+    assert any(not torch.equal(before[k], v) for k, v in method.backbone.state_dict().items())
+
+
+@pytest.mark.parametrize("name", ["moco", "byol", "simsiam", "barlow_twins", "vicreg"])
+def test_loss_goes_down(name, data):
+    history = train(tiny_joint(name), data, epochs=6, lr=3e-3, **JOINT_FAST)
+    per_epoch = history.metric("loss", per="epochs")
+    # MoCo's first queue is random noise (easy negatives): compare from the epoch
+    # after it has filled with real keys
+    first = 1 if name == "moco" else 0
+    assert per_epoch[-1] < per_epoch[first], per_epoch
+
+
+@pytest.mark.parametrize("name", JOINT_METHODS)
+def test_a_batch_of_one_is_one_clear_error(name, data):
+    method = tiny_joint(name)
+    batch = (data.images[:1], data.labels[:1], torch.zeros(1, dtype=torch.long))
+    with pytest.raises(WorkbenchError, match="at least 2"):
+        method.training_step(batch)
+
+
+class StopAfter(Callback):
+    def __init__(self, steps):
+        self.steps = steps
+
+    def on_step_end(self, trainer, logs):
+        if trainer.step == self.steps:
+            trainer.request_stop()
+
+
+@pytest.mark.parametrize("name", ["dino", "moco"])
+def test_resume_is_exact_with_schedules_queue_and_centre(name, data, tmp_path):
+    settings = {"local_crops": 1} if name == "dino" else {}
+    whole = tiny_joint(name, **settings)
+    train(whole, data, epochs=2, **JOINT_FAST)
+    first = tiny_joint(name, **settings)  # the same run, stopped after 5 of its 8 steps
+    train(first, data, epochs=2, checkpoint=tmp_path / "c.pt", callbacks=[StopAfter(5)], **JOINT_FAST)
+    resumed = tiny_joint(name, **settings)
+    train(resumed, data, epochs=2, resume=tmp_path / "c.pt", **JOINT_FAST)
+    expected, got = whole.state_dict(), resumed.state_dict()
+    for key in expected:
+        assert torch.equal(expected[key], got[key]), key
+
+
+# -- the classic pretext tasks ----------------------------------------------------------------
+
+
+VARIANTS = [(name, {}) for name in PRETEXT] + [
+    ("relative_patch", {"color": "drop"}),
+    ("relative_patch", {"color": "project"}),
+    ("relative_patch", {"color": "gray"}),
+    ("colorization", {"mode": "regression"}),
+    ("context_encoder", {"mode": "adversarial", "mask": "center"}),
+    ("context_encoder", {"mode": "joint"}),
+    ("denoising_autoencoder", {"corruption": "gaussian", "noise": 0.2}),
+]
+
+
+@pytest.mark.parametrize("name, settings", VARIANTS, ids=lambda v: str(v))
+def test_training_lowers_the_loss(name, settings, data):
+    method = tiny_pretext(name, **settings)
+    images = data.images[:64]
+    optimizer = torch.optim.Adam(method.parameters(), lr=2e-3)
+    losses = []
+    for step in range(12):
+        torch.manual_seed(step % 2)  # two fixed pretext draws, alternating
+        out = method.training_step((images, data.labels[:64]))
+        assert torch.isfinite(out["loss"]) and out["loss"].dim() == 0
+        optimizer.zero_grad()
+        out["loss"].backward()
+        optimizer.step()
+        losses.append(out["loss"].item())
+    metric = "reconstruction_mse" if name in ("context_encoder", "autoencoder", "denoising_autoencoder", "vae") else "pretext_accuracy"
+    assert metric in out
+    if settings.get("mode") in ("adversarial", "joint"):
+        assert {"discriminator_loss", "discriminator_accuracy", "generator_adversarial"} <= set(out)
+        assert out["reconstruction_mse"] < 0.2
+    else:
+        assert sum(losses[-3:]) < sum(losses[:3]), losses
+
+
+def test_every_method_runs_through_the_trainer_and_logs_its_metric(data):
+    for name in ("rotation", "context_encoder"):
+        history = sw.train(tiny_pretext(name), data.subset(64), epochs=1, batch_size=32, progress=False, device="cpu")
+        assert len(history.losses) == 2
+        assert history.metric("pretext_accuracy" if name == "rotation" else "reconstruction_mse")
+
+
+@pytest.mark.parametrize(
+    "name, settings, needle",
+    [
+        ("relative_patch", {"color": "purple"}, "color must be one of"),
+        ("colorization", {"mode": "guess"}, "mode must be one of"),
+        ("context_encoder", {"mode": "gan"}, "mode must be one of"),
+        ("denoising_autoencoder", {"noise": 1.5}, "noise must be in"),
+        ("jigsaw", {"permutations": 1}, "between 2 and"),
+        ("rotation", {"angles": 8}, "Its settings"),
+    ],
+)
+def test_bad_settings_fail_clearly(name, settings, needle):
+    with pytest.raises(WorkbenchError, match=needle):
+        build_method(name, **settings)

@@ -1,14 +1,16 @@
 """Pretext helpers (tiles, permutations, Lab, colour bins, masks, colour
 handling) and the pretext losses, against closed forms and straightforward
-re-computations."""
+re-computations; and the input checks the pretext methods share (tiles that
+fit, the image size a method was built for)."""
 
 import itertools
 import math
 
 import pytest
 import torch
+from helpers import tiny_pretext as tiny
 
-from sslworkbench import WorkbenchError
+from sslworkbench import WorkbenchError, build_method
 from sslworkbench.losses import (
     adversarial_discriminator_loss,
     adversarial_generator_loss,
@@ -260,3 +262,21 @@ def test_gaussian_kl_closed_form_and_vae_loss():
     mu, logvar = torch.randn(2, 6), torch.randn(2, 6)
     expected = ((x - y) ** 2).sum() / 2 + 0.5 * gaussian_kl(mu, logvar).mean()
     assert vae_loss(x, y, mu, logvar, beta=0.5).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+# -- the checks the pretext methods share, through a method ------------------------------
+
+
+def test_tiles_that_do_not_fit_the_image_fail_clearly():
+    with pytest.raises(WorkbenchError, match="does not fit a 16-pixel image"):
+        build_method("jigsaw", image_size=16)
+    with pytest.raises(WorkbenchError, match="tile must be ≤"):
+        build_method("jigsaw", grid=4, tile=9)
+    with pytest.raises(WorkbenchError, match="does not fit a 20-pixel image"):
+        build_method("relative_patch", image_size=20)
+
+
+def test_images_of_another_size_fail_clearly(data):
+    method = tiny("rotation")
+    with pytest.raises(WorkbenchError, match="built for 32×32 images but got 16×16"):
+        method.training_step((torch.zeros(2, 3, 16, 16, dtype=torch.uint8), None))

@@ -1,12 +1,14 @@
-"""The training loop: learning, exact resume, divergence, interrupts, checkpoints,
-settings, and building methods/backbones by name."""
+"""The training loop: learning, exact resume, divergence, interrupts and settings.
+(Checkpoint files: test_checkpoint.py; building methods and backbones by name:
+test_methods.py, test_models.py.)"""
 
 import math
-import os
-import pickle
 
 import pytest
 import torch
+from helpers import EPOCHS, SEED, assert_same_state, state_of, tiny_simclr
+from helpers import SIMCLR_TINY as TINY
+from helpers import TRAIN_FAST as FAST
 
 from sslworkbench import (
     Callback,
@@ -15,45 +17,17 @@ from sslworkbench import (
     Trainer,
     TrainingStopped,
     WorkbenchError,
-    build_backbone,
-    build_method,
     embed,
-    load_checkpoint,
     load_dataset,
-    load_method,
     train,
 )
-from sslworkbench.checkpoint import save_atomic
 from sslworkbench.methods import SimCLR
-from sslworkbench.models import ResNet18CIFAR, SmallCNN
 
-TINY = {"backbone_options": {"width": 8, "depth": 2}, "hidden_dim": 32, "projection_dim": 16}
-FAST = {"batch_size": 16, "progress": False, "device": "cpu"}
-EPOCHS, SEED = 3, 5  # 48 images / 16 = 3 steps per epoch, 9 steps in all
-
-
-def tiny_simclr(init_seed=0, **settings):
-    torch.manual_seed(init_seed)
-    return build_method("simclr", **TINY, **settings)
-
-
-def state_of(method):
-    return {k: v.detach().clone() for k, v in method.state_dict().items()}
-
-
-def assert_same_state(a, b):
-    assert a.keys() == b.keys()
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
+DATA_SIZE = 48  # the `data` fixture (conftest.py): 48 images / 16 = 3 steps per epoch, 9 steps in all
 
 
 def all_finite(method):
     return all(torch.isfinite(v).all() for v in method.state_dict().values() if v.is_floating_point())
-
-
-@pytest.fixture(scope="module")
-def data():
-    return load_dataset("shapes", "train", n=48)
 
 
 @pytest.fixture(scope="module")
@@ -140,19 +114,6 @@ def test_resume_after_request_stop_is_exact(data, reference, tmp_path, stop_at):
     assert [e["loss"] for e in resumed.epochs] == [pytest.approx(e["loss"], rel=1e-6) for e in history.epochs]
     assert not resumed.interrupted and resumed.stopped_reason is None
     assert_same_state(state_of(resumed_method), state)
-
-
-def test_checkpoint_of_a_finished_run_loads_with_weights_only_and_rebuilds(data, tmp_path):
-    path = tmp_path / "done.pt"
-    method = tiny_simclr()
-    train(method, data, epochs=1, seed=SEED, checkpoint=path, **FAST)
-    raw = torch.load(path, weights_only=True)
-    assert raw["format"] == "sslworkbench-checkpoint" and raw["method"] == "simclr"
-    rebuilt = load_method(path)
-    assert isinstance(rebuilt, SimCLR)
-    assert_same_state(state_of(rebuilt), state_of(method))
-    history = History.from_dict(load_checkpoint(path)["history"])
-    assert len(history.steps) == 3 and len(history.epochs) == 1
 
 
 # -- divergence -----------------------------------------------------------------------
@@ -264,132 +225,6 @@ def test_keyboard_interrupt_without_checkpoint_returns_history(data):
     assert history.interrupted and len(history.steps) == 2
 
 
-# -- checkpoint errors -----------------------------------------------------------------
-
-
-@pytest.fixture
-def checkpoint_path(data, tmp_path):
-    path = tmp_path / "simclr.pt"
-    Trainer(tiny_simclr(), data, epochs=1, **FAST).save(path)
-    return path
-
-
-def test_missing_checkpoint(tmp_path):
-    with pytest.raises(WorkbenchError, match="No checkpoint"):
-        load_checkpoint(tmp_path / "nothing.pt")
-    with pytest.raises(WorkbenchError, match="No checkpoint"):
-        load_checkpoint(tmp_path)  # a folder is not a checkpoint either
-
-
-def test_truncated_checkpoint(checkpoint_path):
-    content = checkpoint_path.read_bytes()
-    checkpoint_path.write_bytes(content[: len(content) // 2])
-    with pytest.raises(WorkbenchError, match="(?i)truncated|damaged|corrupt") as info:
-        load_checkpoint(checkpoint_path)
-    assert str(checkpoint_path) in str(info.value)
-
-
-@pytest.mark.parametrize("content", [b"", b"hello, world\n", bytes(range(256)) * 10])
-def test_non_torch_file(tmp_path, content):
-    path = tmp_path / "notes.pt"
-    path.write_bytes(content)
-    with pytest.raises(WorkbenchError, match="(?i)not a (readable|pytorch|torch)") as info:
-        load_checkpoint(path)
-    assert str(path) in str(info.value)
-
-
-@pytest.mark.parametrize("obj", [{"weights": torch.zeros(2)}, torch.zeros(3), [1, 2], {"format": "other"}])
-def test_torch_file_that_is_not_ours(tmp_path, obj):
-    path = tmp_path / "foreign.pt"
-    torch.save(obj, path)
-    with pytest.raises(WorkbenchError, match="not an sslworkbench checkpoint"):
-        load_checkpoint(path)
-
-
-def test_checkpoint_from_a_newer_version(tmp_path, checkpoint_path):
-    checkpoint = torch.load(checkpoint_path, weights_only=True)
-    checkpoint["version"] = 99
-    torch.save(checkpoint, checkpoint_path)
-    with pytest.raises(WorkbenchError, match="newer"):
-        load_checkpoint(checkpoint_path)
-
-
-def test_checkpoint_from_another_method(data, checkpoint_path):
-    with pytest.raises(WorkbenchError, match="'simclr' checkpoint, not 'supervised'"):
-        load_checkpoint(checkpoint_path, method="supervised")
-    supervised = build_method("supervised", backbone_options={"width": 8, "depth": 2})
-    with pytest.raises(WorkbenchError, match="simclr"):
-        train(supervised, data, epochs=1, resume=checkpoint_path, **FAST)
-
-
-def test_resume_on_other_data_is_refused(checkpoint_path):
-    other = load_dataset("shapes", "train", n=32)
-    with pytest.raises(WorkbenchError, match="same data"):
-        train(tiny_simclr(), other, epochs=1, resume=checkpoint_path, **FAST)
-
-
-def _leave_a_mark(path):  # what a malicious pickle would run on load
-    open(path, "w").close()
-    return {}
-
-
-class Booby:
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (_leave_a_mark, (self.marker,))
-
-
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_pickled_code_is_refused_and_not_run(tmp_path):
-    marker = tmp_path / "ran"
-    path = tmp_path / "evil.pt"
-    torch.save({"format": "sslworkbench-checkpoint", "version": 1, "payload": Booby(str(marker))}, path)
-    with pytest.raises(WorkbenchError, match="(?i)weights.only|pickled|not a readable") as info:
-        load_checkpoint(path)
-    assert str(path) in str(info.value)
-    assert not marker.exists()
-    plain = tmp_path / "evil.pkl"
-    plain.write_bytes(pickle.dumps(Booby(str(marker))))
-    with pytest.raises(WorkbenchError):
-        load_checkpoint(plain)
-    assert not marker.exists()
-
-
-def test_atomic_save_leaves_only_the_checkpoint(tmp_path):
-    path = tmp_path / "a" / "ckpt.pt"
-    save_atomic({"x": torch.arange(3)}, path)
-    save_atomic({"x": torch.arange(4)}, path)  # overwrite
-    assert os.listdir(path.parent) == ["ckpt.pt"]
-    assert torch.equal(torch.load(path, weights_only=True)["x"], torch.arange(4))
-
-
-@pytest.mark.parametrize("error", [RuntimeError("disk full"), KeyboardInterrupt()])
-def test_failed_save_leaves_no_temporary_file_and_the_old_checkpoint(tmp_path, monkeypatch, error):
-    path = tmp_path / "ckpt.pt"
-    save_atomic({"x": torch.arange(3)}, path)
-    before = path.read_bytes()
-
-    def half_written_save(obj, file, *args, **kwargs):
-        file.write(b"PK\x03\x04 partial")
-        raise error
-
-    monkeypatch.setattr(torch, "save", half_written_save)
-    with pytest.raises(type(error)):
-        save_atomic({"x": torch.arange(5)}, path)
-    monkeypatch.undo()
-    assert os.listdir(tmp_path) == ["ckpt.pt"]
-    assert path.read_bytes() == before
-
-
-def test_save_to_a_folder_is_refused(data, tmp_path):
-    with pytest.raises(WorkbenchError, match="folder"):
-        Trainer(tiny_simclr(), data, **FAST).save(tmp_path)
-    with pytest.raises(WorkbenchError, match="checkpoint path"):
-        Trainer(tiny_simclr(), data, **FAST).save()
-
-
 # -- settings -------------------------------------------------------------------------------
 
 
@@ -440,58 +275,6 @@ def test_batch_size_larger_than_the_dataset_is_clamped(data):
 def test_max_steps(data):
     history = train(tiny_simclr(), data, epochs=EPOCHS, max_steps=2, **FAST)
     assert len(history.steps) == 2
-
-
-# -- building by name --------------------------------------------------------------------------
-
-
-def test_unknown_method_suggests_a_close_name():
-    with pytest.raises(WorkbenchError, match="Did you mean 'simclr'") as info:
-        build_method("simclrr")
-    assert "supervised" in str(info.value)
-
-
-def test_unknown_hyper_parameter_lists_the_known_ones():
-    with pytest.raises(WorkbenchError, match="'temprature'") as info:
-        build_method("simclr", temprature=0.1)
-    for name in ("temperature", "projection_dim", "backbone"):
-        assert name in str(info.value)
-
-
-@pytest.mark.parametrize("temperature", [0, -0.5])
-def test_simclr_rejects_non_positive_temperature(temperature):
-    with pytest.raises(WorkbenchError, match="temperature"):
-        build_method("simclr", temperature=temperature, **{k: v for k, v in TINY.items()})
-
-
-def test_build_method_records_its_hparams():
-    method = build_method("simclr", temperature=0.3, **TINY)
-    assert method.hparams["temperature"] == 0.3
-    assert method.hparams["backbone_options"] == {"width": 8, "depth": 2}
-    assert "views" in method.hparams
-
-
-def test_unknown_backbone():
-    with pytest.raises(WorkbenchError, match="Unknown backbone 'resnet19'. Did you mean 'resnet18'"):
-        build_backbone("resnet19")
-    with pytest.raises(WorkbenchError, match="small_cnn"):
-        build_backbone("small_cnn", widht=8)
-    with pytest.raises(WorkbenchError, match="width"):
-        build_backbone("small_cnn", width=0)
-
-
-@pytest.mark.parametrize("options, dim", [({"width": 8, "depth": 2}, 16), ({"width": 4, "depth": 3}, 16), ({}, 256)])
-def test_small_cnn_feature_dim_is_its_output_width(options, dim):
-    net = build_backbone("small_cnn", **options)
-    assert isinstance(net, SmallCNN) and net.feature_dim == dim
-    assert net(torch.rand(2, 3, 32, 32)).shape == (2, dim)
-
-
-def test_resnet18_feature_dim_is_its_output_width():
-    net = build_backbone("resnet18")
-    assert isinstance(net, ResNet18CIFAR) and net.feature_dim == 512
-    with torch.no_grad():
-        assert net.eval()(torch.rand(2, 3, 32, 32)).shape == (2, 512)
 
 
 class SlowLearner(SimCLR):

@@ -1,0 +1,102 @@
+"""data/shapes.py: the procedural shapes: format, determinism, the cache, the
+options (chromatic aberration, upright, several renderings of an object), and
+pixels that never change silently."""
+
+import hashlib
+import math
+
+import pytest
+import torch
+
+from sslworkbench.data import load_dataset
+from sslworkbench.data import shapes as shapes_module
+from sslworkbench.errors import WorkbenchError
+
+
+def test_shapes_format_and_determinism(tmp_path):
+    first = load_dataset("shapes", "train", n=40, seed=0, cache=False, root=tmp_path)
+    again = load_dataset("shapes", "train", n=40, seed=0, cache=False, root=tmp_path)
+    other = load_dataset("shapes", "train", n=40, seed=1, cache=False, root=tmp_path)
+    assert first.images.shape == (40, 3, 32, 32) and first.images.dtype == torch.uint8
+    assert first.labels.dtype == torch.int64 and first.num_classes == 10
+    assert torch.equal(first.images, again.images) and torch.equal(first.labels, again.labels)
+    assert not torch.equal(first.images, other.images)
+    assert set(first.extras) >= {"object_hue", "rotation"}
+
+
+def test_shapes_prefix_and_balance(tmp_path):
+    small = load_dataset("shapes", "test", n=50, cache=False, root=tmp_path)
+    large = load_dataset("shapes", "test", n=600, cache=False, root=tmp_path)
+    assert torch.equal(small.images, large.images[:50]) and torch.equal(small.labels, large.labels[:50])
+    counts = torch.bincount(large.labels, minlength=10)
+    assert counts.min() >= 40 and counts.max() <= 80
+
+
+def test_shapes_train_and_test_differ(tmp_path):
+    train = load_dataset("shapes", "train", n=20, cache=False, root=tmp_path)
+    test = load_dataset("shapes", "test", n=20, cache=False, root=tmp_path)
+    assert not torch.equal(train.images, test.images)
+
+
+def test_shapes_cache_is_written_and_reread(tmp_path, monkeypatch):
+    made = load_dataset("shapes", "test", n=30, root=tmp_path)
+    cached = list(tmp_path.glob("shapes-*.pt"))
+    assert len(cached) == 1
+
+    def no_generation(*args, **kwargs):
+        raise AssertionError("should have read the cache")
+
+    monkeypatch.setattr(shapes_module, "generate", no_generation)
+    reread = load_dataset("shapes", "test", n=30, root=tmp_path)
+    assert torch.equal(made.images, reread.images) and torch.equal(made.labels, reread.labels)
+    assert torch.equal(made.extras["rotation"], reread.extras["rotation"])
+
+
+def test_shapes_chromatic_aberration(tmp_path):
+    plain = load_dataset("shapes", "train", n=20, cache=False, root=tmp_path)
+    shifted = load_dataset("shapes", "train", n=20, cache=False, root=tmp_path, chromatic_aberration=0.04)
+    assert not torch.equal(plain.images, shifted.images)
+    assert torch.equal(plain.images[:, 1], shifted.images[:, 1])  # green stays put
+    assert torch.equal(plain.labels, shifted.labels)
+    with pytest.raises(WorkbenchError, match="chromatic_aberration"):
+        load_dataset("shapes", n=5, cache=False, root=tmp_path, chromatic_aberration=1.0)
+
+
+def test_shapes_default_images_never_change():
+    """Notebooks' measured results depend on these exact pixels: a generator change
+    must bump shapes.VERSION (and re-measure), never silently alter them."""
+    images = load_dataset("shapes", "train", n=1000, cache=False).images
+    assert hashlib.sha256(images.numpy().tobytes()).hexdigest() == (
+        "0a3bb2a42c41a0e0ccf04dc07f08f09b37f7b5e442fe58b37354d1c9b53d60c3"
+    )
+
+
+def test_shapes_upright_gives_the_images_an_up(tmp_path):
+    plain = load_dataset("shapes", "train", n=60, cache=False)
+    upright = load_dataset("shapes", "train", n=60, cache=False, upright=True)
+    assert torch.equal(plain.labels, upright.labels)  # same objects, same draws: only the angles change
+    assert torch.equal(plain.extras["object_hue"], upright.extras["object_hue"])
+    assert upright.extras["rotation"].abs().max() <= math.radians(15) + 1e-6
+    assert plain.extras["rotation"].abs().max() > math.radians(90)
+    # the background runs top to bottom: rows vary more than columns
+    background = upright.images.float().mean(dim=1)
+    assert (background[:, 0, :] - background[:, -1, :]).abs().mean() > (background[:, :, 0] - background[:, :, -1]).abs().mean()
+    # cached under its own name, beside the ordinary split
+    load_dataset("shapes", "train", n=10, root=tmp_path, upright=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["shapes-v2-train-seed0-ca0-upright.pt"]
+
+
+def test_shapes_instance_mode_renders_one_object_several_times():
+    data = load_dataset("shapes", "train", n=40, renderings=4, cache=False)
+    instance = data.extras["instance"]
+    assert instance.tolist() == [i // 4 for i in range(40)]
+    for key in ("object_hue", "scale"):
+        per_object = data.extras[key].view(10, 4)
+        assert torch.equal(per_object, per_object[:, :1].expand(-1, 4)), key  # identity: fixed
+    assert torch.equal(data.labels.view(10, 4), data.labels.view(10, 4)[:, :1].expand(-1, 4))
+    assert (data.extras["rotation"].view(10, 4).std(dim=1) > 0).all()  # pose: changes
+    assert not torch.equal(data.images[0], data.images[1])
+    plain = load_dataset("shapes", "train", n=40, cache=False)
+    assert "instance" not in plain.extras
+    with pytest.raises(WorkbenchError, match="renderings"):
+        load_dataset("shapes", "train", n=40, renderings=3, cache=False)

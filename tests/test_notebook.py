@@ -1,0 +1,27 @@
+"""notebook.py: what a notebook's first cell calls (sw.notebook.setup).
+(The notebooks themselves are run by test_notebooks.py.)"""
+
+import pytest
+import torch
+
+from sslworkbench import notebook
+from sslworkbench.errors import WorkbenchError
+
+
+def test_setup_returns_the_device_seeds_and_says_where_it_runs(capsys, monkeypatch):
+    for name in ("COLAB_RELEASE_TAG", "COLAB_GPU", "BINDER_SERVICE_HOST", "BINDER_REQUEST"):
+        monkeypatch.delenv(name, raising=False)
+    device = notebook.setup("cpu", seed=3)
+    first = torch.rand(4)
+    assert device == torch.device("cpu")
+    assert "this machine: device cpu" in capsys.readouterr().out
+    notebook.setup("cpu", seed=3)
+    assert torch.equal(torch.rand(4), first)  # seeded
+    monkeypatch.setenv("COLAB_GPU", "0")
+    notebook.setup("cpu", seed=3)
+    assert "sslworkbench on Colab" in capsys.readouterr().out and notebook.in_colab()
+
+
+def test_setup_refuses_an_unknown_device():
+    with pytest.raises(WorkbenchError, match="Unknown device"):
+        notebook.setup("gpu0")
