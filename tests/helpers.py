@@ -169,3 +169,15 @@ def write_idx(root, folder_name="MNIST", counts=(5, 4), compress=False):
                 (folder / name).write_bytes(idx_bytes(array))
         expected[split] = (images, labels)
     return expected
+
+
+def step_with_fixed_views(method, images):
+    """A two-view method's training step on views drawn once, and the two
+    projections recomputed from those same views (same batch in train mode: the
+    same BatchNorm statistics), to compare its loss with the loss function's."""
+    x1, x2 = method.views.pairs(images)
+    method.views.pairs = lambda images: (x1, x2)
+    out = method.training_step((images, None))
+    with torch.no_grad():
+        z1, z2 = method.projector(method.backbone(x1)), method.projector(method.backbone(x2))
+    return out, z1, z2

@@ -3,7 +3,7 @@ projections, through the paper's 3-layer projector."""
 
 import pytest
 import torch
-from helpers import tiny_joint
+from helpers import step_with_fixed_views, tiny_joint
 from torch import nn
 
 from sslworkbench import WorkbenchError
@@ -15,11 +15,7 @@ def test_the_loss_is_barlow_twins_of_the_two_views_projections(data):
     linear = [layer for layer in method.projector if isinstance(layer, nn.Linear)]
     assert len(linear) == 3 and linear[-1].out_features == 32
     images = data.images[:16]
-    x1, x2 = method.views.pairs(images)
-    method.views.pairs = lambda images: (x1, x2)
-    out = method.training_step((images, None))
-    with torch.no_grad():  # the same batch in train mode: the same BatchNorm statistics
-        z1, z2 = method.projector(method.backbone(x1)), method.projector(method.backbone(x2))
+    out, z1, z2 = step_with_fixed_views(method, images)
     assert torch.allclose(out["loss"], barlow_twins(z1, z2, 0.01), rtol=1e-5)
 
 

@@ -4,6 +4,7 @@ its temperature must be positive."""
 import pytest
 import torch
 from helpers import SIMCLR_TINY as TINY
+from helpers import step_with_fixed_views
 
 from sslworkbench import WorkbenchError, build_method
 
@@ -20,10 +21,6 @@ def test_the_loss_is_nt_xent_of_the_two_views_projections():
     torch.manual_seed(0)
     method = build_method("simclr", temperature=0.3, **TINY)
     images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
-    x1, x2 = method.views.pairs(images)
-    method.views.pairs = lambda images: (x1, x2)
-    out = method.training_step((images, None))
-    with torch.no_grad():  # the same batch in train mode: the same BatchNorm statistics
-        z1, z2 = method.projector(method.backbone(x1)), method.projector(method.backbone(x2))
+    out, z1, z2 = step_with_fixed_views(method, images)
     assert torch.allclose(out["loss"], nt_xent(z1, z2, 0.3), atol=1e-5)
     assert torch.allclose(out["embeddings"], z1, atol=1e-5) and out["embeddings"].shape == (8, 16)
