@@ -80,6 +80,7 @@ def _published_settings(args) -> dict | None:
 
 
 def cmd_pretrain(args) -> int:
+    from .errors import WorkbenchError
     from .experiment import pretrain
     from .methods import METHODS
     from .runtime import pick_device
@@ -87,7 +88,7 @@ def cmd_pretrain(args) -> int:
     say = (lambda *a: None) if args.json else print
     METHODS[args.method]  # an unknown name fails here, before any data is loaded
     if args.epochs is not None and args.epochs < 1:
-        raise_usage(f"--epochs must be ≥ 1 (got {args.epochs}): a run of 0 epochs trains nothing.")
+        raise WorkbenchError(f"--epochs must be ≥ 1 (got {args.epochs}): a run of 0 epochs trains nothing.")
     device = pick_device(args.device)
     settings = dict(args.settings)
     training = {
@@ -119,7 +120,7 @@ def cmd_pretrain(args) -> int:
         **training, **settings,
     )
     if run.history.interrupted:
-        where = run.extra.get("checkpoint") or args.out or args.resume
+        where = args.out or args.resume
         print("interrupted: " + (f"checkpoint kept at {where}" if where else "nothing saved (use --out)"), file=sys.stderr)
         return EXIT_INTERRUPTED
     if args.out or args.resume:
@@ -155,12 +156,6 @@ def cmd_probe(args) -> int:
         results.update(baselines(train_set, test_set, backbone=method.backbone_name, seed=args.seed, k=args.k,
                                  backbone_options=method.backbone_options))
     return _report(args, results, {"checkpoint": args.checkpoint, "method": method.name, "dataset": train_set.name})
-
-
-def raise_usage(message: str):
-    from .errors import WorkbenchError
-
-    raise WorkbenchError(message)
 
 
 def cmd_bench(args) -> int:

@@ -23,7 +23,7 @@ wherever it is called from:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .checkpoint import load_checkpoint
@@ -54,7 +54,6 @@ class Experiment:
     train_seconds: float = 0.0  # wall time of this call's training
     new_steps: int = 0  # optimiser steps taken by this call (a resumed run also has earlier ones)
     resume_note: str | None = None
-    extra: dict = field(default_factory=dict)
 
     def results(self) -> dict:
         """The method's scores and the baselines in one table: {name: {"knn", "linear"}}."""
