@@ -121,11 +121,14 @@ class ViewConfig:
 def simclr_views(size: int = 32, strength: float = 0.5, blur: bool = False) -> ViewConfig:
     """SimCLR's pipeline with colour-distortion ``strength`` s: jitter (0.8s, 0.8s, 0.8s, 0.2s).
 
-    The paper uses s=1.0 on ImageNet and s=0.5 on CIFAR-10, and drops the blur on CIFAR.
+    The paper uses s=1.0 on ImageNet and s=0.5 on CIFAR-10, and drops the blur on CIFAR;
+    its crops are torchvision's default, an area of 8–100% of the image, on both
+    (Appendix A and B.9). Datasets may ask for other crops (``data.VIEW_DEFAULTS``:
+    40–100% on ``shapes``).
     """
     return ViewConfig(
         size=size,
-        scale=(0.08, 1.0) if size > 64 else (0.2, 1.0),
+        scale=(0.08, 1.0),
         brightness=0.8 * strength,
         contrast=0.8 * strength,
         saturation=0.8 * strength,
