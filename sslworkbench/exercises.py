@@ -5,8 +5,9 @@
     exercises.check_info_nce(my_info_nce)    # MoCo's InfoNCE with a queue of negatives
 
 Each checker runs your function and the reference on the same random inputs
-(several sizes, edge cases included) and prints one line: a tick, or the first
-case where they disagree.
+(several sizes, edge cases included) and prints one line: a tick, the first
+case where they disagree, or — while your function is still the empty stub that
+returns ``None`` — that it is not written yet.
 """
 
 from __future__ import annotations
@@ -15,6 +16,22 @@ import torch
 
 from .evaluate import cluster_purity
 from .losses import info_nce, nt_xent
+
+
+class NotWrittenYet(Exception):
+    """The candidate returned None: the exercise's stub (``...``) is still empty."""
+
+
+def _value(candidate, *args) -> float:
+    result = candidate(*args)
+    if result is None:
+        raise NotWrittenYet
+    return float(result)
+
+
+def _not_written(name: str) -> bool:
+    print(f"… {name}: not written yet — your function returns None so far. Write it, then run this cell again.")
+    return False
 
 
 def _report(name: str, failures: list[str]) -> bool:
@@ -33,7 +50,9 @@ def check_nt_xent(candidate, atol: float = 1e-4) -> bool:
         z1 = torch.randn(n, d, generator=generator)
         for z2 in (torch.randn(n, d, generator=generator), z1.clone()):
             try:
-                got = float(candidate(z1, z2, temperature))
+                got = _value(candidate, z1, z2, temperature)
+            except NotWrittenYet:
+                return _not_written("nt_xent")
             except Exception as error:  # the learner's code may raise anything
                 failures.append(f"raised {type(error).__name__}: {error} for N={n}, D={d}, τ={temperature}")
                 continue
@@ -56,8 +75,10 @@ def check_purity(candidate) -> bool:
     failures = []
     for labels, clusters in cases:
         try:
-            got = float(candidate(labels.clone(), clusters.clone()))
-        except Exception as error:
+            got = _value(candidate, labels.clone(), clusters.clone())
+        except NotWrittenYet:
+            return _not_written("purity")
+        except Exception as error:  # the learner's code may raise anything
             failures.append(f"raised {type(error).__name__}: {error}")
             continue
         want = cluster_purity(labels, clusters)
@@ -87,7 +108,9 @@ def check_info_nce(candidate, atol: float = 1e-4) -> bool:
         for key in keys:
             case = f"N={n}, D={d}, K={k}, τ={temperature}"
             try:
-                got = float(candidate(query.clone(), key.clone(), queue.clone(), temperature))
+                got = _value(candidate, query.clone(), key.clone(), queue.clone(), temperature)
+            except NotWrittenYet:
+                return _not_written("info_nce")
             except Exception as error:  # the learner's code may raise anything
                 failures.append(f"raised {type(error).__name__}: {error} for {case}")
                 continue
