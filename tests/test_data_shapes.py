@@ -100,12 +100,3 @@ def test_shapes_instance_mode_renders_one_object_several_times():
     assert "instance" not in plain.extras
     with pytest.raises(WorkbenchError, match="renderings"):
         load_dataset("shapes", "train", n=40, renderings=3, cache=False)
-
-
-def test_a_large_split_is_generated_by_a_child_process_with_the_same_pixels(tmp_path):
-    from sslworkbench.data.shapes import CHILD_PROCESS_FROM, generate
-
-    loaded = load_dataset("shapes", "test", n=CHILD_PROCESS_FROM, root=tmp_path)  # no cache yet: a child writes it
-    assert len(list(tmp_path.glob("shapes-*.pt"))) == 1
-    here = generate("test", CHILD_PROCESS_FROM, 0, None, None, 0.0, 1, False)
-    assert torch.equal(loaded.images, here.images) and torch.equal(loaded.labels, here.labels)
