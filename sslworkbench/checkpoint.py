@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -55,8 +56,6 @@ def save_atomic(obj, path: str | Path) -> Path:
 
 def training_checkpoint(trainer) -> dict:
     """Everything needed to rebuild ``trainer.method`` and to continue training exactly."""
-    from dataclasses import asdict
-
     method = trainer.method
     return {
         "format": FORMAT,

@@ -48,13 +48,21 @@ def print_table(results: dict, out=sys.stdout) -> None:
         print(f"{name:{width}}{_percent(row['knn']):>8}{_percent(row['linear']):>15}", file=out)
 
 
+def _data_options(args) -> dict:
+    """``load_dataset`` options from the command line, besides n and the seed."""
+    options = {"size": args.image_size}
+    if args.data_root:
+        options["root"] = args.data_root
+    return options
+
+
 def _load_splits(args):
     from .data import load_dataset
 
-    options = {"root": args.data_root} if args.data_root else {}
-    train = load_dataset(args.dataset, "train", n=args.n_train, size=args.image_size, seed=args.data_seed, **options)
-    test = load_dataset(args.dataset, "test", n=args.n_test, size=args.image_size, seed=args.data_seed, **options)
-    return train, test
+    return tuple(
+        load_dataset(args.dataset, split, n=n, seed=args.data_seed, **_data_options(args))
+        for split, n in (("train", args.n_train), ("test", args.n_test))
+    )
 
 
 def _rounded(results: dict) -> dict:
@@ -80,15 +88,12 @@ def _published_settings(args) -> dict | None:
 
 
 def cmd_pretrain(args) -> int:
-    from .errors import WorkbenchError
     from .experiment import pretrain
     from .methods import METHODS
     from .runtime import pick_device
 
     say = (lambda *a: None) if args.json else print
     METHODS[args.method]  # an unknown name fails here, before any data is loaded
-    if args.epochs is not None and args.epochs < 1:
-        raise WorkbenchError(f"--epochs must be ≥ 1 (got {args.epochs}): a run of 0 epochs trains nothing.")
     device = pick_device(args.device)
     settings = dict(args.settings)
     training = {
@@ -113,9 +118,9 @@ def cmd_pretrain(args) -> int:
                 f"batch {training['batch_size']}, " + ", ".join(f"{k}={v}" for k, v in settings.items()))
         if args.backbone:
             settings.setdefault("backbone", args.backbone)
-    train_set, test_set = _load_splits(args)
     run = pretrain(
-        args.method, train_set, test_set, seed=args.seed, device=str(device), baselines=not args.no_baselines,
+        args.method, args.dataset, n_train=args.n_train, n_test=args.n_test, data_seed=args.data_seed,
+        data_options=_data_options(args), seed=args.seed, device=str(device), baselines=not args.no_baselines,
         k=args.k, checkpoint=args.out, resume=args.resume, log=say, progress=False if args.json else None,
         **training, **settings,
     )

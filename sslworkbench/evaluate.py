@@ -21,18 +21,11 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .data.dataset import Dataset, to_float
+from .data.dataset import Dataset
 from .data.imageset import ImageSet, check_images
 from .errors import WorkbenchError
 from .models import build_backbone
 from .runtime import eval_mode, pick_device
-
-
-def _as_model_input(inputs):
-    """A bare tensor given to ``embed``: uint8 images or clips become float in [0, 1]."""
-    if inputs.dtype == torch.uint8 and inputs.dim() == 4:
-        check_images(inputs, "images to embed")  # says "channels last?" and the like
-    return to_float(inputs) if inputs.dtype == torch.uint8 else inputs
 
 
 @torch.no_grad()
@@ -45,7 +38,9 @@ def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -
     if isinstance(data, Dataset):
         inputs, prepare = data.inputs, data.model_inputs
     elif isinstance(data, torch.Tensor) and data.dim() >= 2:
-        inputs, prepare = data, _as_model_input
+        if data.dtype == torch.uint8 and data.dim() == 4:
+            check_images(data, "images to embed")  # says "channels last?" and the like
+        inputs, prepare = data, Dataset.model_inputs
     else:
         what = tuple(data.shape) if isinstance(data, torch.Tensor) else type(data).__name__
         raise WorkbenchError(f"embed needs a dataset or a tensor with one row per sample; got {what}.")
@@ -68,7 +63,7 @@ def pixel_features(images) -> torch.Tensor:
     if isinstance(images, ImageSet):
         return images.raw_features()
     check_images(images, "images")
-    return to_float(images).flatten(1)
+    return ImageSet.model_inputs(images).float().flatten(1)
 
 
 def embedding_std(embeddings: torch.Tensor) -> float:

@@ -23,7 +23,7 @@ wherever it is called from:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .checkpoint import load_checkpoint
@@ -47,13 +47,17 @@ class Experiment:
     history: History
     train_set: Dataset
     test_set: Dataset | None
-    settings: dict  # the method's settings, as built (method.hparams)
     train_config: dict
     scores: dict | None = None  # {"knn", "linear"} of the frozen backbone on the test split
     baselines: dict | None = None  # {"random init": {...}, "raw pixels": {...}}
     train_seconds: float = 0.0  # wall time of this call's training
     new_steps: int = 0  # optimiser steps taken by this call (a resumed run also has earlier ones)
     resume_note: str | None = None
+
+    @property
+    def settings(self) -> dict:
+        """The method's settings, as built."""
+        return self.method.hparams
 
     def results(self) -> dict:
         """The method's scores and the baselines in one table: {name: {"knn", "linear"}}."""
@@ -120,6 +124,11 @@ def pretrain(
     log            a function that takes one line of text (e.g. ``print``), or None
     """
     say = log or (lambda line: None)
+    if settings.get("epochs", 1) < 1:
+        raise WorkbenchError(
+            f"epochs must be ≥ 1 (got {settings['epochs']}): a run of 0 epochs trains nothing. "
+            "To evaluate an untrained backbone, look at the random-init baseline."
+        )
     options = dict(data_options or {})
     train_set = _split(data, "train", n_train, data_seed, options)
     if test is None and evaluate and isinstance(data, str):
@@ -132,13 +141,8 @@ def pretrain(
         hparams = {**stored["hparams"], **settings}
         config = {**stored["train_config"], **training}
     else:
-        if training.get("epochs", 1) < 1:
-            raise WorkbenchError(
-                f"epochs must be ≥ 1 (got {training['epochs']}): a run of 0 epochs trains nothing. "
-                "To evaluate an untrained backbone, look at the random-init baseline."
-            )
         hparams = method_settings(method, train_set, settings)
-        config = {**TrainConfig().__dict__, **training}
+        config = {**asdict(TrainConfig()), **training}
     config.update(seed=seed, device=device)
     seed_everything(seed)
     model = build_method(method, **hparams)
@@ -155,7 +159,7 @@ def pretrain(
     started = time.perf_counter()
     history = trainer.fit()
     run = Experiment(
-        model, history, train_set, test_set, dict(model.hparams), dict(trainer.config.__dict__),
+        model, history, train_set, test_set, asdict(trainer.config),
         train_seconds=time.perf_counter() - started, new_steps=trainer.step - steps_before,
         resume_note=trainer.resume_note,
     )

@@ -21,6 +21,7 @@ import math
 from functools import lru_cache
 
 import torch
+import torch.nn.functional as F
 
 from .augment import Views, crop_flip_views, to_float, views_with
 from .errors import WorkbenchError
@@ -58,7 +59,7 @@ def prepare(images: torch.Tensor, views: Views | None, image_size: int, method: 
 def classification_outputs(logits: torch.Tensor, targets: torch.Tensor) -> dict:
     """What a pretext task that classifies returns: cross-entropy on the labels it
     made itself, and its accuracy on them (logged as ``pretext_accuracy``)."""
-    loss = torch.nn.functional.cross_entropy(logits, targets)
+    loss = F.cross_entropy(logits, targets)
     accuracy = (logits.argmax(1) == targets).float().mean()
     return {"loss": loss, "pretext_accuracy": accuracy.detach()}
 

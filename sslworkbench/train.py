@@ -420,12 +420,7 @@ def check_fit(method: Method, data: Dataset, batch_size: int) -> None:
             f"{data.name!r} has one sample per object: load data with groups (e.g. shapes with renderings=4) "
             "or use simclr."
         )
-    if batch_size < method.min_batch_size:
-        why = f" ({method.min_batch_reason})" if method.min_batch_reason else ""
-        raise WorkbenchError(
-            f"{method.name} needs at least {method.min_batch_size} samples per batch{why}; the batch here is "
-            f"{batch_size}: use batch_size ≥ {method.min_batch_size} and at least that many samples."
-        )
+    method.check_batch_size(batch_size)
 
 
 def train(
@@ -455,7 +450,6 @@ class KNNMonitor(Callback):
     def on_epoch_end(self, trainer, logs):
         if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.config.epochs:
             backbone = trainer.method.backbone
-            logs["knn"] = knn_accuracy(
+            logs["knn"] = knn_accuracy(  # embed puts the backbone back in training mode afterwards
                 embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
             )
-            backbone.train()

@@ -14,7 +14,7 @@ import struct
 import numpy as np
 import torch
 
-from sslworkbench import build_method
+from sslworkbench import Callback, build_method
 from sslworkbench.data import torchvision_sets as tv_sets
 from sslworkbench.methods import METHODS
 
@@ -181,3 +181,14 @@ def step_with_fixed_views(method, images):
     with torch.no_grad():
         z1, z2 = method.projector(method.backbone(x1)), method.projector(method.backbone(x2))
     return out, z1, z2
+
+
+class StopAt(Callback):
+    """Asks the trainer to stop after optimiser step ``step`` (as a Stop button would)."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, logs):
+        if trainer.step == self.step:
+            trainer.request_stop()

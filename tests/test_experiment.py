@@ -7,6 +7,7 @@ import json
 
 import pytest
 import torch
+from helpers import StopAt
 
 import sslworkbench as sw
 from sslworkbench.cli import main
@@ -61,15 +62,6 @@ def test_dataset_defaults_live_in_one_place_and_the_caller_wins():
 def test_zero_epochs_is_refused():
     with pytest.raises(sw.WorkbenchError, match="epochs must be ≥ 1"):
         sw.pretrain("simclr", "shapes", epochs=0, **SIZES)
-
-
-class StopAt(sw.Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, trainer, logs):
-        if trainer.step >= self.step:
-            trainer.request_stop()
 
 
 def test_sequences_train_resume_and_evaluate_like_images(tmp_path):

@@ -19,12 +19,13 @@ from helpers import (
     SIMCLR_TINY,
     SMALL,
     TINY_IMAGE_BACKBONE,
+    StopAt,
     tiny_joint,
     tiny_pretext,
 )
 
 import sslworkbench as sw
-from sslworkbench import Callback, WorkbenchError, build_method, load_dataset, train
+from sslworkbench import WorkbenchError, build_method, load_dataset, train
 from sslworkbench.checkpoint import load_checkpoint, load_method
 from sslworkbench.data import KINDS
 from sslworkbench.methods import METHODS, Method
@@ -203,22 +204,13 @@ def test_a_batch_of_one_is_one_clear_error(name, data):
         method.training_step(batch)
 
 
-class StopAfter(Callback):
-    def __init__(self, steps):
-        self.steps = steps
-
-    def on_step_end(self, trainer, logs):
-        if trainer.step == self.steps:
-            trainer.request_stop()
-
-
 @pytest.mark.parametrize("name", ["dino", "moco"])
 def test_resume_is_exact_with_schedules_queue_and_centre(name, data, tmp_path):
     settings = {"local_crops": 1} if name == "dino" else {}
     whole = tiny_joint(name, **settings)
     train(whole, data, epochs=2, **JOINT_FAST)
     first = tiny_joint(name, **settings)  # the same run, stopped after 5 of its 8 steps
-    train(first, data, epochs=2, checkpoint=tmp_path / "c.pt", callbacks=[StopAfter(5)], **JOINT_FAST)
+    train(first, data, epochs=2, checkpoint=tmp_path / "c.pt", callbacks=[StopAt(5)], **JOINT_FAST)
     resumed = tiny_joint(name, **settings)
     train(resumed, data, epochs=2, resume=tmp_path / "c.pt", **JOINT_FAST)
     expected, got = whole.state_dict(), resumed.state_dict()

@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from helpers import EPOCHS, SEED, assert_same_state, state_of, tiny_simclr
+from helpers import EPOCHS, SEED, StopAt, assert_same_state, state_of, tiny_simclr
 from helpers import SIMCLR_TINY as TINY
 from helpers import TRAIN_FAST as FAST
 
@@ -36,15 +36,6 @@ def reference(data):
     method = tiny_simclr()
     history = train(method, data, epochs=EPOCHS, seed=SEED, **FAST)
     return history, state_of(method)
-
-
-class StopAt(Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_step_end(self, trainer, logs):
-        if trainer.step == self.step:
-            trainer.request_stop()
 
 
 class InterruptAt(Callback):

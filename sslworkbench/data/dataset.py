@@ -33,6 +33,9 @@ import torch
 
 from ..errors import WorkbenchError
 
+#: the token that masking methods put in place of hidden tokens, when a vocabulary has it
+MASK_TOKEN = "[MASK]"
+
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 0..255 → float 0..1; float inputs pass through as float32."""
@@ -96,12 +99,14 @@ class Dataset(torch.utils.data.Dataset):
 
     @staticmethod
     def model_inputs(inputs):
-        """What a frozen backbone is given for these inputs at evaluation time."""
-        return inputs
+        """What a frozen backbone is given for these inputs at evaluation time:
+        uint8 pixels (images, clips) as float in [0, 1], anything else as it is."""
+        return to_float(inputs) if inputs.dtype == torch.uint8 else inputs
 
     def raw_features(self) -> torch.Tensor:
-        """The inputs themselves as (N, D) float features: the "raw input" baseline."""
-        return self.inputs.float().flatten(1)
+        """The inputs themselves as (N, D) float features: the "raw input" baseline
+        (for images, the pixels in [0, 1])."""
+        return self.model_inputs(self.inputs).float().flatten(1)
 
     def method_settings(self) -> dict:
         """Settings a method built for this data needs (none for plain tensors)."""
@@ -161,7 +166,7 @@ class SequenceSet(Dataset):
     pad_id: int | None = None
 
     kind: ClassVar[str] = "tokens"
-    raw_name: ClassVar[str] = "bag of tokens"  # the raw-input baseline, as evaluation reports it
+    raw_name: ClassVar[str] = "bag of tokens"
     expected: ClassVar[str] = "an int64 tensor of token ids of shape (N, L)"
 
     def __post_init__(self):
@@ -187,7 +192,10 @@ class SequenceSet(Dataset):
         return counts
 
     def method_settings(self) -> dict:
-        return {"vocab_size": len(self.vocab), "sequence_length": self.inputs.shape[1]}
+        settings = {"vocab_size": len(self.vocab), "sequence_length": self.inputs.shape[1]}
+        if MASK_TOKEN in self.vocab:
+            settings["mask_id"] = self.vocab.index(MASK_TOKEN)
+        return settings
 
     def decode(self, tokens: torch.Tensor) -> str:
         """The text of one sequence of ids (padding left out)."""
@@ -201,7 +209,6 @@ class AudioSet(Dataset):
     sample_rate: int = 16_000
 
     kind: ClassVar[str] = "audio"
-    raw_name: ClassVar[str] = "raw inputs"  # the raw-input baseline, as evaluation reports it
     expected: ClassVar[str] = "a float tensor of waveforms (N, T) or spectrograms (N, F, T)"
 
     @classmethod
@@ -215,20 +222,13 @@ class ClipSet(Dataset):
     """Video clips: uint8 (N, T, C, H, W), T frames each."""
 
     kind: ClassVar[str] = "clips"
-    raw_name: ClassVar[str] = "raw pixels"  # the raw-input baseline, as evaluation reports it
+    raw_name: ClassVar[str] = "raw pixels"
     expected: ClassVar[str] = "a uint8 tensor of clips of shape (N, T, C, H, W)"
 
     @classmethod
     def check(cls, inputs, what: str = "clips") -> None:
         if not isinstance(inputs, torch.Tensor) or inputs.dim() != 5 or inputs.dtype != torch.uint8:
             _fail_shape(what, cls.expected, inputs)
-
-    @staticmethod
-    def model_inputs(inputs):
-        return to_float(inputs)
-
-    def raw_features(self) -> torch.Tensor:
-        return to_float(self.inputs).flatten(1)
 
     def method_settings(self) -> dict:
         return {"frames": self.inputs.shape[1], "image_size": self.inputs.shape[-1]}
@@ -245,7 +245,7 @@ class PairedSet(Dataset):
     vocab: list[str] = field(default_factory=list)
 
     kind: ClassVar[str] = "image_text"
-    raw_name: ClassVar[str] = "raw pixels"  # the raw-input baseline, as evaluation reports it
+    raw_name: ClassVar[str] = "raw pixels"
     expected: ClassVar[str] = "a pair (images (N, C, H, W) uint8, captions (N, L) int64)"
 
     def __post_init__(self):
@@ -273,11 +273,7 @@ class PairedSet(Dataset):
     @staticmethod
     def model_inputs(inputs):
         """An image backbone sees the images of a pair."""
-        images = inputs[0] if isinstance(inputs, tuple) else inputs
-        return to_float(images)
-
-    def raw_features(self) -> torch.Tensor:
-        return to_float(self.inputs).flatten(1)
+        return Dataset.model_inputs(inputs[0] if isinstance(inputs, tuple) else inputs)
 
     def method_settings(self) -> dict:
         return {"image_size": self.inputs.shape[-1], "vocab_size": len(self.vocab)}

@@ -32,15 +32,6 @@ class ImageSet(Dataset):
     def check(cls, inputs, what: str = "images") -> None:
         check_images(inputs, what)
 
-    @staticmethod
-    def model_inputs(inputs):
-        """A frozen image backbone gets float images in [0, 1]."""
-        return to_float(inputs)
-
-    def raw_features(self) -> torch.Tensor:
-        """The raw-pixel "representation": each image flattened, values in [0, 1]."""
-        return to_float(self.images).flatten(1)
-
     def method_settings(self) -> dict:
         return {"image_size": self.image_size}
 

@@ -23,14 +23,14 @@ import itertools
 import numpy as np
 import torch
 
-from .dataset import SequenceSet
+from .dataset import MASK_TOKEN, SequenceSet
 
 LENGTH = 32
 SPLIT_SIZES = {"train": 4000, "test": 1000}
 MARKERS = ("bo", "di", "ga", "ke")
 COPIES = 1  # motif occurrences per sequence
 DISTRACTORS = 6  # marker words scattered on their own, so that a marker pair alone says little
-PAD, MASK = "[PAD]", "[MASK]"
+PAD, MASK = "[PAD]", MASK_TOKEN
 
 
 def vocabulary() -> list[str]:

@@ -89,14 +89,17 @@ class Method(nn.Module):
         ``input_kind`` and ``min_batch_size``: the one guard every method shares."""
         inputs = batch[0] if isinstance(batch, list) or (isinstance(batch, tuple) and not _is_pair(batch)) else batch
         KINDS[self.input_kind].check(inputs, f"{self.name}'s inputs")
-        count = (inputs[0] if isinstance(inputs, tuple) else inputs).shape[0]
+        self.check_batch_size((inputs[0] if isinstance(inputs, tuple) else inputs).shape[0])
+        return inputs
+
+    def check_batch_size(self, count: int) -> None:
+        """The one guard on batch size: at least ``min_batch_size`` samples, and why."""
         if count < self.min_batch_size:
             why = f" ({self.min_batch_reason})" if self.min_batch_reason else ""
             raise WorkbenchError(
-                f"{self.name} needs at least {self.min_batch_size} samples per batch{why}; "
-                f"got {count}: use batch_size ≥ {self.min_batch_size}."
+                f"{self.name} needs at least {self.min_batch_size} samples per batch{why}; got {count}: "
+                f"use batch_size ≥ {self.min_batch_size} (and at least that many samples)."
             )
-        return inputs
 
     def instance_ids_of(self, batch) -> torch.Tensor:
         """The instance ids the trainer adds to the batch (methods with ``instances`` set)."""

@@ -16,7 +16,9 @@ It is the first method here whose data is not images; it goes through exactly
 the same trainer, checkpoints and evaluation as SimCLR does.
 
 Defaults: spans of 24 of the 32 tokens of ``motifs`` (so two spans overlap by
-at least 16), 15% masking (BERT's rate), τ = 0.1 and SimCLR's head.
+at least 16), 15% masking (BERT's rate), τ = 0.1 and SimCLR's head. The
+vocabulary size and the [MASK] id come from the data (``sw.pretrain`` fills
+them in from ``SequenceSet.method_settings``).
 """
 
 from __future__ import annotations
@@ -58,10 +60,13 @@ class SpanContrast(Method):
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
 
     def views(self, tokens):
+        """One random view of each sequence: a span of ``span`` tokens, some masked."""
         return token_views(tokens, self.span, self.mask_p, self.mask_id)
 
     def training_step(self, batch) -> dict:
         tokens = self.inputs_of(batch)  # labels are never looked at
-        z1 = self.projector(self.backbone(self.views(tokens)))
-        z2 = self.projector(self.backbone(self.views(tokens)))
-        return {"loss": nt_xent(z1, z2, self.temperature), "embeddings": z1.detach()}
+        x1, x2 = self.views(tokens), self.views(tokens)
+        h1, h2 = self.backbone(x1), self.backbone(x2)
+        z1, z2 = self.projector(h1), self.projector(h2)
+        loss = nt_xent(z1, z2, self.temperature)
+        return {"loss": loss, "embeddings": z1.detach()}
