@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 
 from .augment import ViewConfig, Views, make_views, simclr_views
 from .checkpoint import load_checkpoint, load_method
+from .claims import Claims
 from .data import DATASETS, Dataset, ImageSet, SequenceSet, load_dataset
 from .errors import TrainingStopped, WorkbenchError
 from .evaluate import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
@@ -32,7 +33,7 @@ from .runtime import pick_device, seed_everything
 from .train import Callback, History, KNNMonitor, TrainConfig, Trainer, train
 
 __all__ = [
-    "BACKBONES", "Callback", "DATASETS", "Dataset", "History", "ImageSet", "KNNMonitor", "METHODS", "SequenceSet",
+    "BACKBONES", "Callback", "Claims", "DATASETS", "Dataset", "History", "ImageSet", "KNNMonitor", "METHODS", "SequenceSet",
     "Experiment", "TrainConfig", "Trainer", "TrainingStopped", "ViewConfig", "Views", "WorkbenchError",
     "baselines", "build_backbone", "build_method", "embed", "evaluate_backbone", "knn_accuracy",
     "linear_probe", "load_checkpoint", "load_dataset", "load_method", "make_views", "nt_xent",

@@ -3,6 +3,7 @@
     from sslworkbench import exercises
     exercises.check_nt_xent(my_nt_xent)      # ✓, or what differs and an example
     exercises.check_info_nce(my_info_nce)    # MoCo's InfoNCE with a queue of negatives
+    exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
 (several sizes, edge cases included) and prints one line: a tick, the first
@@ -12,10 +13,20 @@ returns ``None`` — that it is not written yet.
 
 from __future__ import annotations
 
-import torch
+import copy
+import html
+import inspect
 
+import torch
+from torch import nn
+
+from . import solutions
+from .augment import grayscale
+from .errors import WorkbenchError
 from .evaluate import cluster_purity
 from .losses import info_nce, nt_xent
+from .methods.ema import ema_update
+from .pretext import rotate
 
 
 class NotWrittenYet(Exception):
@@ -118,3 +129,123 @@ def check_info_nce(candidate, atol: float = 1e-4) -> bool:
             if not abs(got - want) <= atol:  # NaN fails too
                 failures.append(f"{case}: got {got:.5f}, expected {want:.5f}")
     return _report("info_nce", failures)
+
+
+def check_grayscale(candidate, atol: float = 2e-4) -> bool:
+    """Compare ``candidate(images)`` with :func:`sslworkbench.augment.grayscale`: (N, 3, H, W)
+    in [0, 1] → (N, 1, H, W), luma 0.2989 R + 0.587 G + 0.114 B (0.299 R passes too)."""
+    generator = torch.Generator().manual_seed(3)
+    cases = [torch.rand(4, 3, 8, 8, generator=generator), torch.rand(1, 3, 32, 32, generator=generator),
+             torch.eye(3).view(3, 3, 1, 1).expand(3, 3, 2, 5).contiguous()]   # pure red, green, blue
+    failures = []
+    for images in cases:
+        case = f"images of shape {tuple(images.shape)}"
+        try:
+            got = candidate(images.clone())
+        except Exception as error:  # the learner's code may raise anything
+            failures.append(f"raised {type(error).__name__}: {error} for {case}")
+            continue
+        if got is None:
+            return _not_written("grayscale")
+        want = grayscale(images)
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            failures.append(f"{case}: expected a tensor of shape {tuple(want.shape)}, got "
+                            f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}")
+        elif not torch.allclose(got.float(), want, atol=atol):
+            worst = (got.float() - want).abs().max().item()
+            failures.append(f"{case}: values differ from the luma by up to {worst:.4f}")
+    return _report("grayscale", failures)
+
+
+def check_rotation_batch(candidate) -> bool:
+    """Compare ``candidate(images)`` with the rotation method's batch: ``(inputs, targets)``, row
+    ``k·N + i`` being image ``i`` turned ``k`` quarter turns counter-clockwise, target ``k``."""
+    generator = torch.Generator().manual_seed(4)
+    failures = []
+    for n, size in [(1, 4), (3, 8), (5, 32)]:
+        images = torch.rand(n, 3, size, size, generator=generator)
+        case = f"N={n}, {size}×{size}"
+        try:
+            got = candidate(images.clone())
+        except Exception as error:  # the learner's code may raise anything
+            failures.append(f"raised {type(error).__name__}: {error} for {case}")
+            continue
+        if got is None:
+            return _not_written("rotation_batch")
+        turns = torch.arange(4).repeat_interleave(n)
+        want_inputs, want_targets = rotate(images.repeat(4, 1, 1, 1), turns), turns
+        if not (isinstance(got, tuple) and len(got) == 2):
+            failures.append(f"{case}: return a pair (inputs, targets), got {type(got).__name__}")
+            continue
+        inputs, targets = got
+        if tuple(inputs.shape) != tuple(want_inputs.shape) or tuple(targets.shape) != (4 * n,):
+            failures.append(f"{case}: expected inputs {tuple(want_inputs.shape)} and targets ({4 * n},), got "
+                            f"{tuple(inputs.shape)} and {tuple(targets.shape)}")
+        elif not torch.equal(targets.long(), want_targets):
+            failures.append(f"{case}: targets {targets.tolist()[:8]}…, expected {want_targets.tolist()[:8]}…")
+        elif not torch.allclose(inputs, want_inputs):
+            wrong = [k for k in range(4) if not torch.allclose(inputs[k * n:(k + 1) * n], want_inputs[k * n:(k + 1) * n])]
+            failures.append(f"{case}: the rows for {wrong} quarter turn(s) differ (counter-clockwise: torch.rot90 "
+                            "with dims=(2, 3) and k quarter turns)")
+    return _report("rotation_batch", failures)
+
+
+def _small_network(seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    network = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
+    network(torch.randn(8, 4))   # training mode: fills BatchNorm's running statistics
+    return network
+
+
+def check_ema_update(candidate) -> bool:
+    """Compare ``candidate(target, online, momentum)`` with :func:`sslworkbench.methods.ema.ema_update`
+    (in place; weights averaged, buffers copied; the online network left unchanged)."""
+    failures = []
+    for first, momentum in zip((True, False, False, False), (0.99, 0.5, 0.0, 1.0)):
+        target, online = _small_network(0), _small_network(1)
+        before = copy.deepcopy(online.state_dict())
+        want = copy.deepcopy(target)
+        ema_update(want, online, momentum)
+        try:
+            returned = candidate(target, online, momentum)
+        except Exception as error:  # the learner's code may raise anything
+            failures.append(f"raised {type(error).__name__}: {error} for momentum {momentum}")
+            continue
+        unchanged = all(torch.equal(value, want_value) for value, want_value in
+                        zip(target.state_dict().values(), _small_network(0).state_dict().values()))
+        if first and returned is None and unchanged:   # the empty stub changes nothing
+            return _not_written("ema_update")
+        got, expected = target.state_dict(), want.state_dict()
+        wrong = [name for name in expected if not torch.allclose(got[name].float(), expected[name].float(), atol=1e-6)]
+        if any(not torch.equal(online.state_dict()[name], value) for name, value in before.items()):
+            failures.append(f"momentum {momentum}: the online network changed; only the target may")
+        elif wrong:
+            failures.append(f"momentum {momentum}: the target's {', '.join(wrong[:3])} differ from the expected update "
+                            "(weights: m·target + (1 − m)·online; buffers: copied)")
+    return _report("ema_update", failures)
+
+
+SOLVED = {
+    "purity": solutions.purity,
+    "grayscale": solutions.grayscale,
+    "rotation_batch": solutions.rotation_batch,
+    "ema_update": solutions.ema_update,
+}
+
+
+def solution(name: str) -> str:
+    """Show the worked solution of exercise ``name``, folded: in Jupyter it opens with a click."""
+    if name not in SOLVED:
+        raise WorkbenchError(f"No worked solution called {name!r}; there are: {', '.join(SOLVED)}.")
+    source = inspect.getsource(SOLVED[name])
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(HTML(f"<details><summary><b>Show a worked solution: {name}</b> (click)</summary>"
+                     f"<pre>{html.escape(source)}</pre></details>"))
+    else:
+        print(source)
+    return source

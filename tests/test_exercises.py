@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 
 from sslworkbench import exercises
+from sslworkbench.augment import grayscale
+from sslworkbench.errors import WorkbenchError
 from sslworkbench.evaluate import cluster_purity
 from sslworkbench.losses import info_nce, nt_xent
+from sslworkbench.methods.ema import ema_update
 
 
 def info_nce_by_hand(query, key, queue, temperature):
@@ -86,7 +90,66 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
     def stub(*args):
         ...  # your code here
 
-    for check in (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce):
+    checks = (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce, exercises.check_grayscale,
+              exercises.check_rotation_batch, exercises.check_ema_update)
+    for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
         assert "not written yet" in line and "Error" not in line
+
+
+def test_grayscale_checker(capsys):
+    assert exercises.check_grayscale(grayscale)
+    assert exercises.check_grayscale(lambda x: (0.299 * x[:, :1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:]))
+    assert not exercises.check_grayscale(lambda x: x.mean(1, keepdim=True))          # equal weights
+    assert not exercises.check_grayscale(lambda x: grayscale(x).expand(-1, 3, -1, -1))  # 3 channels
+    assert not exercises.check_grayscale(raises)
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == ["✓ grayscale matches the reference on every test case."] * 2
+    assert "differ from the luma" in out[2] and "expected a tensor of shape (4, 1, 8, 8)" in out[3]
+    assert out[4].startswith("✗ grayscale: raised RuntimeError")
+
+
+def test_rotation_batch_checker(capsys):
+    def clockwise(x):
+        return torch.cat([torch.rot90(x, -k, dims=(2, 3)) for k in range(4)]), torch.arange(4).repeat_interleave(len(x))
+
+    def interleaved(x):   # image i's rotations next to each other: a different row order
+        turns = torch.arange(4).repeat(len(x))
+        return torch.stack([torch.rot90(x[i // 4], int(t), dims=(1, 2)) for i, t in enumerate(turns)]), turns
+
+    assert not exercises.check_rotation_batch(clockwise)
+    assert "rows for [1, 3] quarter turn(s) differ" in capsys.readouterr().out
+    assert not exercises.check_rotation_batch(interleaved)
+    assert "targets [0, 1, 2, 3" in capsys.readouterr().out
+    assert not exercises.check_rotation_batch(lambda x: torch.rot90(x, 1, dims=(2, 3)))
+    assert "return a pair" in capsys.readouterr().out
+    assert not exercises.check_rotation_batch(raises)
+
+
+def test_ema_update_checker(capsys):
+    def swapped_momentum(target, online, m):
+        with torch.no_grad():
+            for t, o in zip(target.parameters(), online.parameters()):
+                t.copy_((1 - m) * t + m * o)
+            for t, o in zip(target.buffers(), online.buffers()):
+                t.copy_(o)
+
+    def weights_only(target, online, m):   # forgets BatchNorm's running statistics
+        with torch.no_grad():
+            for t, o in zip(target.parameters(), online.parameters()):
+                t.mul_(m).add_(o, alpha=1 - m)
+
+    assert exercises.check_ema_update(ema_update)
+    assert not exercises.check_ema_update(swapped_momentum)
+    assert not exercises.check_ema_update(weights_only)
+    assert "running_mean" in capsys.readouterr().out.splitlines()[-1]
+    assert not exercises.check_ema_update(raises)
+    assert "raised RuntimeError" in capsys.readouterr().out
+
+
+def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):
+    source = exercises.solution("purity")
+    assert source.startswith("def purity(") and source in capsys.readouterr().out
+    with pytest.raises(WorkbenchError, match="No worked solution called 'purty'; there are: purity, grayscale"):
+        exercises.solution("purty")

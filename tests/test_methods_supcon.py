@@ -44,3 +44,25 @@ def test_micle_without_renderings_is_simclr(data):
     torch.manual_seed(1)
     loss_simclr = simclr.training_step(batch)["loss"]
     assert loss_micle.item() == pytest.approx(loss_simclr.item(), rel=1e-5)
+
+
+def test_micle_with_image_positives_is_simclr_in_micles_batches(data):
+    """positives="image": objects share the batch, but only the two views of one image are positive."""
+    objects = torch.arange(16) // 4   # 4 objects × 4 renderings
+    batch = (data.images[:16], data.labels[:16], objects)
+    control = tiny("micle", positives="image")
+    simclr = build_method("simclr", **TINY_BACKBONE, hidden_dim=32, projection_dim=16)
+    simclr.load_state_dict(control.state_dict())
+    torch.manual_seed(1)
+    loss_control = control.training_step(batch)["loss"]
+    torch.manual_seed(1)
+    loss_simclr = simclr.training_step(batch)["loss"]
+    assert loss_control.item() == pytest.approx(loss_simclr.item(), rel=1e-5)
+    torch.manual_seed(1)
+    loss_micle = tiny("micle").training_step(batch)["loss"]   # other renderings positive: another loss
+    assert loss_micle.item() != pytest.approx(loss_simclr.item(), rel=1e-3)
+
+
+def test_micle_positives_typo_is_one_clear_error():
+    with pytest.raises(Exception, match="positives must be 'group'"):
+        tiny("micle", positives="objects")

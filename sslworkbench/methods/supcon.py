@@ -26,6 +26,12 @@ pairs two images of a case in NT-Xent; with several renderings of an object in
 one batch, the multi-positive SupCon loss keeps the other renderings from
 being counted as negatives.
 
+``positives="image"`` (default ``"group"``) keeps MICLe's batches (an object's renderings together) but
+makes only the two views of the same image positive: SimCLR's NT-Xent (SupCon with
+one positive per anchor is exactly NT-Xent), with the other renderings of the
+object as negatives in the same batch. It is the control that separates MICLe's two
+differences from SimCLR: its positives, and its batch composition.
+
 Defaults: τ = 0.1 (SupCon's CIFAR value and SimCLR's on ``shapes``); the same
 head as SimCLR. Measured (small CNN, batch 128, 3 epochs): MICLe on
 ``load_dataset("shapes", "train", renderings=4)`` (2,500 objects × 4) reaches a
@@ -61,10 +67,17 @@ class MultiPositiveContrastive(Method):
         projection_dim: int = 128,
         hidden_dim: int = 512,
         views: dict | None = None,
+        positives: str = "group",
     ):
+        """``positives``: "group" (every view of the same label or object) or "image"
+        (only the other view of the same image: NT-Xent, in the same batches)."""
         super().__init__(backbone, backbone_options)
         if not temperature > 0:
             raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SupCon uses 0.1.")
+        if positives not in ("group", "image"):
+            raise WorkbenchError(f"positives must be 'group' (views of the same label or object) or 'image' "
+                                 f"(only the two views of one image); got {positives!r}.")
+        self.positives = positives
         self.temperature = temperature
         self.views = views_with(simclr_views(image_size), views)
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
@@ -75,6 +88,8 @@ class MultiPositiveContrastive(Method):
     def training_step(self, batch) -> dict:
         images = self.inputs_of(batch)
         groups = self.groups_of(batch)
+        if self.positives == "image":   # every image its own group: NT-Xent
+            groups = torch.arange(len(images), device=images.device)
         x1, x2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(x1)), self.projector(self.backbone(x2))
         loss = supervised_contrastive(torch.stack([z1, z2], dim=1), groups, self.temperature)

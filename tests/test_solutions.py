@@ -1,0 +1,23 @@
+"""Every worked solution passes its exercise's checker."""
+
+import pytest
+
+from sslworkbench import exercises, solutions
+
+CHECKERS = {
+    "purity": exercises.check_purity,
+    "grayscale": exercises.check_grayscale,
+    "rotation_batch": exercises.check_rotation_batch,
+    "ema_update": exercises.check_ema_update,
+}
+
+
+def test_every_solution_is_offered():
+    assert set(exercises.SOLVED) == set(CHECKERS)
+    assert all(exercises.SOLVED[name] is getattr(solutions, name) for name in CHECKERS)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKERS))
+def test_solution_passes_its_checker(name, capsys):
+    assert CHECKERS[name](getattr(solutions, name))
+    assert capsys.readouterr().out.startswith("✓")
