@@ -18,6 +18,16 @@ and any process it started and waited for; not their sum). If psutil is
 installed (Jupyter installs it) the kernel's process tree is also sampled every
 0.2 s, and its largest summed RSS is shown as a cross-check; sampling can miss a
 short spike, getrusage cannot.
+
+Resident memory counts two kinds of pages. *Anonymous* pages (the heap: tensors,
+arrays, Python objects) are what the notebook itself needs; with no swap they
+cannot be given back. *File* pages are the mapped code of the libraries, shared
+with the page cache and dropped under memory pressure. With the CUDA build of
+PyTorch the file part is large (~300–600 MB of CUDA, cuBLAS and Triton libraries,
+even without a GPU) and varies from machine to machine: measured for #10, the
+same imports mapped 190 MB more of those libraries in a freshly installed
+virtualenv than in an older one. So the sampler also reports the largest
+anonymous part ("anon MB", RSS minus the file-backed share, as psutil reads it).
 """
 
 from __future__ import annotations
@@ -87,17 +97,19 @@ def run_child(notebook: str, output: str, smoke: bool, cell_timeout: int | None,
 # ---------------------------------------------------------------------------
 
 
-def _tree_rss_mb(process) -> float:
-    """Summed RSS (MB) of everything below the child: the kernel and its own children."""
+def _tree_rss_mb(process) -> tuple[float, float]:
+    """Summed RSS and summed anonymous RSS (MB) of everything below the child: the kernel and its children."""
     import psutil
 
-    total = 0
+    total = anonymous = 0
     for proc in process.children(recursive=True):
         try:
-            total += proc.memory_info().rss
+            memory = proc.memory_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return total / 2**20
+            continue
+        total += memory.rss
+        anonymous += memory.rss - getattr(memory, "shared", 0)   # Linux: shared = file-backed + shmem pages
+    return total / 2**20, anonymous / 2**20
 
 
 def run_one(notebook: Path, smoke: bool, cell_timeout: int | None, out_dir: Path) -> dict:
@@ -123,15 +135,16 @@ def run_one(notebook: Path, smoke: bool, cell_timeout: int | None, out_dir: Path
         ]
         start = time.perf_counter()
         child = subprocess.Popen(command, env=env, cwd=str(notebook.parent))
-        sampled_peak = None
+        sampled_peak = anonymous_peak = None
         try:
             import psutil
 
             watched = psutil.Process(child.pid)
-            sampled_peak = 0.0
+            sampled_peak = anonymous_peak = 0.0
             while child.poll() is None:
                 try:
-                    sampled_peak = max(sampled_peak, _tree_rss_mb(watched))
+                    rss, anonymous = _tree_rss_mb(watched)
+                    sampled_peak, anonymous_peak = max(sampled_peak, rss), max(anonymous_peak, anonymous)
                 except psutil.NoSuchProcess:
                     pass
                 time.sleep(SAMPLE_EVERY_S)
@@ -144,7 +157,8 @@ def run_one(notebook: Path, smoke: bool, cell_timeout: int | None, out_dir: Path
         else:
             result = {"status": f"FAILED: the runner exited with {child.returncode}", "wall_s": total,
                       "kernel_peak_mb": None}
-    result.update(notebook=notebook.name, output=str(output), sampled_peak_mb=sampled_peak, total_s=total)
+    result.update(notebook=notebook.name, output=str(output), sampled_peak_mb=sampled_peak,
+                  anonymous_peak_mb=anonymous_peak, total_s=total)
     return result
 
 
@@ -171,7 +185,7 @@ def main(argv=None) -> int:
 
     mode = "smoke mode (SMOKE=True)" if args.smoke else "default parameters"
     print(f"running {len(notebooks)} notebook(s) with {mode}; executed copies go to {args.out}/", flush=True)
-    header = f"{'notebook':<40}{'wall s':>9}{'peak MB':>10}{'sampled MB':>12}  status"
+    header = f"{'notebook':<40}{'wall s':>9}{'peak MB':>10}{'sampled MB':>12}{'anon MB':>9}  status"
     results = []
     for notebook in notebooks:
         print(f"-- {notebook.name} ...", flush=True)
@@ -185,10 +199,10 @@ def main(argv=None) -> int:
     for result in results:
         print(
             f"{result['notebook']:<40}{result['wall_s']:>9.1f}{_mb(result['kernel_peak_mb']):>10}"
-            f"{_mb(result['sampled_peak_mb']):>12}  {result['status']}"
+            f"{_mb(result['sampled_peak_mb']):>12}{_mb(result['anonymous_peak_mb']):>9}  {result['status']}"
         )
     print("peak MB: the kernel's peak resident memory (getrusage); sampled MB: kernel + its subprocesses, "
-          f"sampled every {SAMPLE_EVERY_S} s")
+          f"sampled every {SAMPLE_EVERY_S} s; anon MB: the anonymous part of the sampled memory (no library code)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0 if all(result["status"] == "ok" for result in results) else 1
