@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .notebook import show
 from .runtime import pick_device
 
 
@@ -45,9 +46,8 @@ class Claims:
         as changed when it resolves to anything but the CPU ("auto" on a GPU machine)."""
         self.smoke = bool(smoke)
         self.claims: list[Claim] = []
-        self.changed = {
-            name: namespace.get(name) for name, value in defaults.items() if name != "DEVICE" and namespace.get(name) != value
-        }
+        self.changed = {name: namespace.get(name) for name, value in defaults.items()
+                        if name != "DEVICE" and namespace.get(name) != value}
         if "DEVICE" in defaults:
             device = pick_device(namespace.get("DEVICE", "auto"))
             if device.type != "cpu":
@@ -94,18 +94,7 @@ class Claims:
 
     def check(self) -> None:
         """Show the table; in the default and smoke modes, fail on any claim that does not hold."""
-        table = self.table()
-        try:
-            from IPython import get_ipython
-            from IPython.display import Markdown, display
-
-            shown = get_ipython() is not None
-        except ImportError:
-            shown = False
-        if shown:
-            display(Markdown(table))
-        else:
-            print(table)
+        show(self.table())
         failed = self.failures()
         if failed:
             raise AssertionError(
@@ -118,4 +107,5 @@ class Claims:
         elif self.mode == "default":
             print(f"all {total} claims hold")
         else:
-            print(f"{sum(claim.holds for claim in self.claims)} of {total} claims hold at these settings (not enforced)")
+            held = sum(claim.holds for claim in self.claims)
+            print(f"{held} of {total} claims hold at these settings (not enforced)")

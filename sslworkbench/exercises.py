@@ -26,18 +26,8 @@ from .errors import WorkbenchError
 from .evaluate import cluster_purity
 from .losses import info_nce, nt_xent
 from .methods.ema import ema_update
+from .notebook import show
 from .pretext import rotate
-
-
-class NotWrittenYet(Exception):
-    """The candidate returned None: the exercise's stub (``...``) is still empty."""
-
-
-def _value(candidate, *args) -> float:
-    result = candidate(*args)
-    if result is None:
-        raise NotWrittenYet
-    return float(result)
 
 
 def _not_written(name: str) -> bool:
@@ -53,49 +43,58 @@ def _report(name: str, failures: list[str]) -> bool:
     return True
 
 
+def _check(name: str, candidate, cases) -> bool:
+    """Run ``candidate`` on every case ``(description, args, judge)``; ``judge(result)`` returns
+    None when the result is right, else what is wrong. The candidate gets copies of the
+    tensors, so that it cannot change the reference's inputs."""
+    failures = []
+    for case, args, judge in cases:
+        try:
+            got = candidate(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
+            if got is None:   # the stub's `...` returns None
+                return _not_written(name)
+            problem = judge(got)
+        except Exception as error:  # the learner's code may raise anything
+            failures.append(f"raised {type(error).__name__}: {error} for {case}")
+            continue
+        if problem:
+            failures.append(f"{case}: {problem}")
+    return _report(name, failures)
+
+
+def _number_near(want: float, atol: float, digits: int = 5):
+    """A judge for a scalar result (a float or a one-element tensor); NaN is wrong."""
+    def judge(got) -> str | None:
+        got = float(got)
+        return None if abs(got - want) <= atol else f"got {got:.{digits}f}, expected {want:.{digits}f}"
+    return judge
+
+
 def check_nt_xent(candidate, atol: float = 1e-4) -> bool:
     """Compare ``candidate(z1, z2, temperature)`` with :func:`sslworkbench.losses.nt_xent`."""
     generator = torch.Generator().manual_seed(0)
-    failures = []
+    cases = []
     for n, d, temperature in [(2, 3, 0.5), (8, 16, 0.1), (32, 8, 1.0), (5, 128, 0.2)]:
         z1 = torch.randn(n, d, generator=generator)
         for z2 in (torch.randn(n, d, generator=generator), z1.clone()):
-            try:
-                got = _value(candidate, z1, z2, temperature)
-            except NotWrittenYet:
-                return _not_written("nt_xent")
-            except Exception as error:  # the learner's code may raise anything
-                failures.append(f"raised {type(error).__name__}: {error} for N={n}, D={d}, τ={temperature}")
-                continue
-            want = float(nt_xent(z1, z2, temperature))
-            if abs(got - want) > atol:
-                failures.append(f"N={n}, D={d}, τ={temperature}: got {got:.5f}, expected {want:.5f}")
-    return _report("nt_xent", failures)
+            cases.append((f"N={n}, D={d}, τ={temperature}", (z1, z2, temperature),
+                          _number_near(float(nt_xent(z1, z2, temperature)), atol)))
+    return _check("nt_xent", candidate, cases)
 
 
 def check_purity(candidate) -> bool:
     """Compare ``candidate(labels, clusters)`` with :func:`sslworkbench.evaluate.cluster_purity`."""
     generator = torch.Generator().manual_seed(1)
-    cases = [
+    pairs = [
         (torch.tensor([0, 0, 1, 1]), torch.tensor([5, 5, 7, 7])),
         (torch.tensor([0, 1, 2, 0, 1, 2]), torch.tensor([0, 0, 0, 0, 0, 0])),
     ] + [
         (torch.randint(0, 10, (200,), generator=generator), torch.randint(0, k, (200,), generator=generator))
         for k in (3, 10, 25)
     ]
-    failures = []
-    for labels, clusters in cases:
-        try:
-            got = _value(candidate, labels.clone(), clusters.clone())
-        except NotWrittenYet:
-            return _not_written("purity")
-        except Exception as error:  # the learner's code may raise anything
-            failures.append(f"raised {type(error).__name__}: {error}")
-            continue
-        want = cluster_purity(labels, clusters)
-        if abs(got - want) > 1e-6:
-            failures.append(f"labels {labels.tolist()[:8]}…, clusters {clusters.tolist()[:8]}…: got {got:.4f}, expected {want:.4f}")
-    return _report("purity", failures)
+    cases = [(f"labels {labels.tolist()[:8]}…, clusters {clusters.tolist()[:8]}…", (labels, clusters),
+              _number_near(cluster_purity(labels, clusters), 1e-6, digits=4)) for labels, clusters in pairs]
+    return _check("purity", candidate, cases)
 
 
 def check_info_nce(candidate, atol: float = 1e-4) -> bool:
@@ -109,85 +108,75 @@ def check_info_nce(candidate, atol: float = 1e-4) -> bool:
     (K = 0: the loss is 0), and a key equal to its query.
     """
     generator = torch.Generator().manual_seed(2)
-    cases = [(4, 8, 16, 0.2), (8, 16, 64, 0.07), (16, 32, 256, 0.5), (3, 5, 1, 1.0), (6, 4, 0, 0.1), (32, 128, 512, 0.05)]
-    failures = []
-    for n, d, k, temperature in cases:
+    cases = []
+    for n, d, k, temperature in [(4, 8, 16, 0.2), (8, 16, 64, 0.07), (16, 32, 256, 0.5), (3, 5, 1, 1.0), (6, 4, 0, 0.1),
+                                 (32, 128, 512, 0.05)]:
         scale = torch.rand(n, 1, generator=generator) * 5 + 0.5
         query = torch.randn(n, d, generator=generator) * scale
         keys = (torch.randn(n, d, generator=generator) * scale, 2 * query)  # a random key, and the query itself
         queue = torch.nn.functional.normalize(torch.randn(k, d, generator=generator), dim=1)
         for key in keys:
-            case = f"N={n}, D={d}, K={k}, τ={temperature}"
-            try:
-                got = _value(candidate, query.clone(), key.clone(), queue.clone(), temperature)
-            except NotWrittenYet:
-                return _not_written("info_nce")
-            except Exception as error:  # the learner's code may raise anything
-                failures.append(f"raised {type(error).__name__}: {error} for {case}")
-                continue
-            want = float(info_nce(query, key, queue, temperature))
-            if not abs(got - want) <= atol:  # NaN fails too
-                failures.append(f"{case}: got {got:.5f}, expected {want:.5f}")
-    return _report("info_nce", failures)
+            cases.append((f"N={n}, D={d}, K={k}, τ={temperature}", (query, key, queue, temperature),
+                          _number_near(float(info_nce(query, key, queue, temperature)), atol)))
+    return _check("info_nce", candidate, cases)
+
+
+def _tensor_like(want: torch.Tensor, atol: float):
+    """A judge for an image-shaped result: the same shape, values within ``atol``."""
+    def judge(got) -> str | None:
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            return f"expected a tensor of shape {tuple(want.shape)}, got {shape}"
+        if not torch.allclose(got.float(), want, atol=atol):
+            return f"values differ from the luma by up to {(got.float() - want).abs().max().item():.4f}"
+        return None
+    return judge
 
 
 def check_grayscale(candidate, atol: float = 2e-4) -> bool:
     """Compare ``candidate(images)`` with :func:`sslworkbench.augment.grayscale`: (N, 3, H, W)
     in [0, 1] → (N, 1, H, W), luma 0.2989 R + 0.587 G + 0.114 B (0.299 R passes too)."""
     generator = torch.Generator().manual_seed(3)
-    cases = [torch.rand(4, 3, 8, 8, generator=generator), torch.rand(1, 3, 32, 32, generator=generator),
-             torch.eye(3).view(3, 3, 1, 1).expand(3, 3, 2, 5).contiguous()]   # pure red, green, blue
-    failures = []
-    for images in cases:
-        case = f"images of shape {tuple(images.shape)}"
-        try:
-            got = candidate(images.clone())
-        except Exception as error:  # the learner's code may raise anything
-            failures.append(f"raised {type(error).__name__}: {error} for {case}")
-            continue
-        if got is None:
-            return _not_written("grayscale")
-        want = grayscale(images)
-        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
-            failures.append(f"{case}: expected a tensor of shape {tuple(want.shape)}, got "
-                            f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}")
-        elif not torch.allclose(got.float(), want, atol=atol):
-            worst = (got.float() - want).abs().max().item()
-            failures.append(f"{case}: values differ from the luma by up to {worst:.4f}")
-    return _report("grayscale", failures)
+    batches = [torch.rand(4, 3, 8, 8, generator=generator), torch.rand(1, 3, 32, 32, generator=generator),
+               torch.eye(3).view(3, 3, 1, 1).expand(3, 3, 2, 5).contiguous()]   # pure red, green, blue
+    cases = [(f"images of shape {tuple(images.shape)}", (images,), _tensor_like(grayscale(images), atol))
+             for images in batches]
+    return _check("grayscale", candidate, cases)
+
+
+def _rotation_batch_of(images: torch.Tensor):
+    """A judge for ``(inputs, targets)``: the rotation method's batch of ``images``."""
+    n = images.shape[0]
+    want_targets = torch.arange(4).repeat_interleave(n)
+    want_inputs = rotate(images.repeat(4, 1, 1, 1), want_targets)
+
+    def judge(got) -> str | None:
+        if not (isinstance(got, tuple) and len(got) == 2):
+            return f"return a pair (inputs, targets), got {type(got).__name__}"
+        inputs, targets = got
+        if tuple(inputs.shape) != tuple(want_inputs.shape) or tuple(targets.shape) != (4 * n,):
+            return (f"expected inputs {tuple(want_inputs.shape)} and targets ({4 * n},), got "
+                    f"{tuple(inputs.shape)} and {tuple(targets.shape)}")
+        if not torch.equal(targets.long(), want_targets):
+            return f"targets {targets.tolist()[:8]}…, expected {want_targets.tolist()[:8]}…"
+        if not torch.allclose(inputs, want_inputs):
+            wrong = [k for k in range(4)
+                     if not torch.allclose(inputs[k * n:(k + 1) * n], want_inputs[k * n:(k + 1) * n])]
+            return (f"the rows for {wrong} quarter turn(s) differ (counter-clockwise: torch.rot90 with dims=(2, 3) "
+                    "and k quarter turns)")
+        return None
+    return judge
 
 
 def check_rotation_batch(candidate) -> bool:
     """Compare ``candidate(images)`` with the rotation method's batch: ``(inputs, targets)``, row
     ``k·N + i`` being image ``i`` turned ``k`` quarter turns counter-clockwise, target ``k``."""
     generator = torch.Generator().manual_seed(4)
-    failures = []
+    cases = []
     for n, size in [(1, 4), (3, 8), (5, 32)]:
         images = torch.rand(n, 3, size, size, generator=generator)
-        case = f"N={n}, {size}×{size}"
-        try:
-            got = candidate(images.clone())
-        except Exception as error:  # the learner's code may raise anything
-            failures.append(f"raised {type(error).__name__}: {error} for {case}")
-            continue
-        if got is None:
-            return _not_written("rotation_batch")
-        turns = torch.arange(4).repeat_interleave(n)
-        want_inputs, want_targets = rotate(images.repeat(4, 1, 1, 1), turns), turns
-        if not (isinstance(got, tuple) and len(got) == 2):
-            failures.append(f"{case}: return a pair (inputs, targets), got {type(got).__name__}")
-            continue
-        inputs, targets = got
-        if tuple(inputs.shape) != tuple(want_inputs.shape) or tuple(targets.shape) != (4 * n,):
-            failures.append(f"{case}: expected inputs {tuple(want_inputs.shape)} and targets ({4 * n},), got "
-                            f"{tuple(inputs.shape)} and {tuple(targets.shape)}")
-        elif not torch.equal(targets.long(), want_targets):
-            failures.append(f"{case}: targets {targets.tolist()[:8]}…, expected {want_targets.tolist()[:8]}…")
-        elif not torch.allclose(inputs, want_inputs):
-            wrong = [k for k in range(4) if not torch.allclose(inputs[k * n:(k + 1) * n], want_inputs[k * n:(k + 1) * n])]
-            failures.append(f"{case}: the rows for {wrong} quarter turn(s) differ (counter-clockwise: torch.rot90 "
-                            "with dims=(2, 3) and k quarter turns)")
-    return _report("rotation_batch", failures)
+        cases.append((f"N={n}, {size}×{size}", (images,), _rotation_batch_of(images)))
+    return _check("rotation_batch", candidate, cases)
 
 
 def _small_network(seed: int) -> nn.Module:
@@ -199,11 +188,12 @@ def _small_network(seed: int) -> nn.Module:
 
 def check_ema_update(candidate) -> bool:
     """Compare ``candidate(target, online, momentum)`` with :func:`sslworkbench.methods.ema.ema_update`
-    (in place; weights averaged, buffers copied; the online network left unchanged)."""
+    (in place; weights averaged, buffers copied; the online network left unchanged). It returns
+    None when right, so an empty stub is recognised by changing nothing."""
     failures = []
     for first, momentum in zip((True, False, False, False), (0.99, 0.5, 0.0, 1.0)):
         target, online = _small_network(0), _small_network(1)
-        before = copy.deepcopy(online.state_dict())
+        target_before, online_before = copy.deepcopy(target.state_dict()), copy.deepcopy(online.state_dict())
         want = copy.deepcopy(target)
         ema_update(want, online, momentum)
         try:
@@ -211,13 +201,11 @@ def check_ema_update(candidate) -> bool:
         except Exception as error:  # the learner's code may raise anything
             failures.append(f"raised {type(error).__name__}: {error} for momentum {momentum}")
             continue
-        unchanged = all(torch.equal(value, want_value) for value, want_value in
-                        zip(target.state_dict().values(), _small_network(0).state_dict().values()))
-        if first and returned is None and unchanged:   # the empty stub changes nothing
-            return _not_written("ema_update")
         got, expected = target.state_dict(), want.state_dict()
+        if first and returned is None and all(torch.equal(got[name], value) for name, value in target_before.items()):
+            return _not_written("ema_update")
         wrong = [name for name in expected if not torch.allclose(got[name].float(), expected[name].float(), atol=1e-6)]
-        if any(not torch.equal(online.state_dict()[name], value) for name, value in before.items()):
+        if any(not torch.equal(online.state_dict()[name], value) for name, value in online_before.items()):
             failures.append(f"momentum {momentum}: the online network changed; only the target may")
         elif wrong:
             failures.append(f"momentum {momentum}: the target's {', '.join(wrong[:3])} differ from the expected update "
@@ -238,14 +226,6 @@ def solution(name: str) -> str:
     if name not in SOLVED:
         raise WorkbenchError(f"No worked solution called {name!r}; there are: {', '.join(SOLVED)}.")
     source = inspect.getsource(SOLVED[name])
-    try:
-        from IPython import get_ipython
-        from IPython.display import HTML, display
-    except ImportError:
-        get_ipython = None
-    if get_ipython is not None and get_ipython() is not None:
-        display(HTML(f"<details><summary><b>Show a worked solution: {name}</b> (click)</summary>"
-                     f"<pre>{html.escape(source)}</pre></details>"))
-    else:
-        print(source)
+    show(source, html=f"<details><summary><b>Show a worked solution: {name}</b> (click)</summary>"
+                      f"<pre>{html.escape(source)}</pre></details>")
     return source

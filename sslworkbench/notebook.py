@@ -45,6 +45,19 @@ def setup(device: str = "auto", seed: int = 0, threads: int | None = None) -> to
     return chosen
 
 
+def show(text: str, html: str | None = None) -> None:
+    """Show ``text`` as Markdown in IPython (or ``html`` instead, when given); print ``text`` elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, Markdown, display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        print(text)
+    else:
+        display(HTML(html) if html is not None else Markdown(text))
+
+
 def in_colab() -> bool:
     return "COLAB_RELEASE_TAG" in os.environ or "COLAB_GPU" in os.environ
 
