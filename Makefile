@@ -105,8 +105,8 @@ install: $(STAMP) ## Create .venv and install the project (+ notebooks, test ext
 lab: $(STAMP) ## Open JupyterLab on notebooks/ (LAB_ARGS="--no-browser --port 8890")
 	$(VENV)/bin/jupyter lab notebooks/ $(LAB_ROOT) $(LAB_ARGS)
 
-lint: $(STAMP) ## ruff check of the library, tests and benchmarks (rules: pyproject.toml)
-	$(VENV)/bin/ruff check sslworkbench tests benchmarks
+lint: $(STAMP) ## ruff check of the library, tests, benchmarks and tools (rules: pyproject.toml)
+	$(VENV)/bin/ruff check sslworkbench tests benchmarks tools
 
 test: $(STAMP) lint ## Lint, then unit tests + every notebook in smoke mode (what CI runs)
 	@# tests/test_browser.py needs Debian's chromium (Playwright is told to use it; it downloads no browser)

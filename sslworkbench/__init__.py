@@ -26,6 +26,7 @@ from .data import DATASETS, Dataset, ImageSet, SequenceSet, load_dataset
 from .errors import TrainingStopped, WorkbenchError
 from .evaluate import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
 from .experiment import Experiment, pretrain
+from .finetune import finetune
 from .losses import nt_xent
 from .methods import METHODS, build_method
 from .models import BACKBONES, build_backbone
@@ -35,10 +36,11 @@ from .train import Callback, History, KNNMonitor, TrainConfig, Trainer, train
 __all__ = [
     "BACKBONES", "Callback", "Claims", "DATASETS", "Dataset", "History", "ImageSet", "KNNMonitor", "METHODS", "SequenceSet",
     "Experiment", "TrainConfig", "Trainer", "TrainingStopped", "ViewConfig", "Views", "WorkbenchError",
-    "baselines", "build_backbone", "build_method", "embed", "evaluate_backbone", "knn_accuracy",
+    "baselines", "build_backbone", "build_method", "embed", "evaluate_backbone", "finetune", "knn_accuracy",
     "linear_probe", "load_checkpoint", "load_dataset", "load_method", "make_views", "nt_xent",
     "pick_device", "pixel_features", "pretrain", "seed_everything", "simclr_views", "train",
 ]
 
-# submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…
-from . import data, evaluate, exercises, experiment, notebook, viz  # noqa: E402,F401
+# submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…,
+# and for text sw.text.…, sw.tokenizer.…, sw.token_views.…, sw.word_vectors.…
+from . import data, evaluate, exercises, experiment, notebook, text, token_views, tokenizer, viz, word_vectors  # noqa: E402,F401

@@ -29,7 +29,7 @@ def _parse_setting(text: str):
     if "=" not in text:
         from .errors import WorkbenchError
 
-        raise WorkbenchError(f"--set expects key=value (got {text!r}), e.g. --set temperature=0.1")
+        raise WorkbenchError(f"--set and --data-option expect key=value (got {text!r}), e.g. --set temperature=0.1")
     key, value = text.split("=", 1)
     try:
         return key.strip(), json.loads(value)
@@ -50,7 +50,7 @@ def print_table(results: dict, out=sys.stdout) -> None:
 
 def _data_options(args) -> dict:
     """``load_dataset`` options from the command line, besides n and the seed."""
-    options = {"size": args.image_size}
+    options = {"size": args.image_size, **dict(args.data_options)}
     if args.data_root:
         options["root"] = args.data_root
     return options
@@ -190,6 +190,8 @@ def _add_data_arguments(parser):
     parser.add_argument("--image-size", type=int, default=None, help="resize images to this size")
     parser.add_argument("--data-root", default=None, help="folder for datasets and caches (default: data/)")
     parser.add_argument("--data-seed", type=int, default=0, help="seed of the synthetic data (default: 0)")
+    parser.add_argument("--data-option", dest="data_options", action="append", default=[], type=_parse_setting,
+                        metavar="KEY=VALUE", help="a dataset option, e.g. --data-option pairs=next (bible)")
     parser.add_argument("--k", type=int, default=200, help="neighbours for the kNN evaluation (default: 200)")
     parser.add_argument("--no-baselines", action="store_true", help="skip the random-init and raw-pixel baselines")
     parser.add_argument("--json", action="store_true", help="print one JSON object of the metrics as the last line")

@@ -3,6 +3,9 @@
     from sslworkbench import exercises
     exercises.check_nt_xent(my_nt_xent)      # ✓, or what differs and an example
     exercises.check_info_nce(my_info_nce)    # MoCo's InfoNCE with a queue of negatives
+    exercises.check_skipgram_loss(my_loss)   # word2vec's skip-gram loss with negative sampling
+    exercises.check_causal_lm_loss(my_loss)  # GPT's next-token loss
+    exercises.check_retrieval_accuracy(my_retrieval_accuracy)   # top-1 translation retrieval
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -24,10 +27,12 @@ from . import solutions
 from .augment import grayscale
 from .errors import WorkbenchError
 from .evaluate import cluster_purity
-from .losses import info_nce, nt_xent
+from .losses import info_nce, nt_xent, skipgram_negative_sampling, token_prediction_loss
 from .methods.ema import ema_update
+from .methods.gpt import next_token_targets
 from .notebook import show
 from .pretext import rotate
+from .text import retrieval_accuracy
 
 
 def _not_written(name: str) -> bool:
@@ -119,6 +124,81 @@ def check_info_nce(candidate, atol: float = 1e-4) -> bool:
             cases.append((f"N={n}, D={d}, K={k}, τ={temperature}", (query, key, queue, temperature),
                           _number_near(float(info_nce(query, key, queue, temperature)), atol)))
     return _check("info_nce", candidate, cases)
+
+
+def check_skipgram_loss(candidate, atol: float = 1e-4) -> bool:
+    """Compare ``candidate(center, context, noise)`` with
+    :func:`sslworkbench.losses.skipgram_negative_sampling`: centre vectors (P, D), the
+    context vectors of the words seen next to them (P, D) and K noise words' context
+    vectors per pair (P, K, D) → one number, the loss averaged over the P pairs.
+
+    Cases: several sizes, one noise word (K = 1), all vectors 0 (the loss is then
+    (K + 1) · log 2, where word2vec starts), and large dot products (up to a few
+    hundred: log σ(x) must not be computed as log(sigmoid(x)), which gives −inf there).
+    """
+    generator = torch.Generator().manual_seed(5)
+    cases = []
+    for p, k, d, scale in [(1, 1, 2, 1.0), (6, 5, 8, 0.5), (32, 5, 16, 0.3), (10, 1, 4, 1.0), (64, 15, 100, 0.1),
+                           (4, 3, 5, 0.0), (8, 5, 16, 5.0)]:
+        center, context = (torch.randn(p, d, generator=generator) * scale for _ in range(2))
+        noise = torch.randn(p, k, d, generator=generator) * scale
+        what = "all vectors 0" if scale == 0 else "large dot products" if scale > 1 else "random vectors"
+        want = float(skipgram_negative_sampling(center, context, noise))
+        cases.append((f"P={p}, K={k}, D={d}, {what}", (center, context, noise),
+                      _number_near(want, atol * max(1.0, abs(want)))))   # relative for large losses
+    return _check("skipgram_loss", candidate, cases)
+
+
+def _causal_lm_loss(scores: torch.Tensor, tokens: torch.Tensor, pad_id: int) -> torch.Tensor:
+    """The reference: GPT's loss from scores at every position (``methods/gpt.py``)."""
+    predicted, targets = next_token_targets(tokens, pad_id)
+    return token_prediction_loss(scores[:, :-1][predicted], targets)
+
+
+def check_causal_lm_loss(candidate, atol: float = 1e-4) -> bool:
+    """Compare ``candidate(scores, tokens, pad_id)`` with GPT's loss: scores (N, L, V)
+    at every position, tokens (N, L) ending in padding → the mean cross-entropy of
+    token t + 1 under the scores at t, over the positions whose next token is not
+    ``pad_id``.
+
+    Cases: several sizes, rows of different lengths, a row with no padding, and
+    uniform scores (the loss is then log V)."""
+    generator = torch.Generator().manual_seed(7)
+    cases = []
+    for n, length, vocab, pad_id in [(1, 5, 7, 0), (4, 9, 11, 0), (8, 16, 50, 0), (3, 6, 9, 2)]:
+        tokens = torch.randint(3, vocab, (n, length), generator=generator)
+        for row in range(n):  # row r ends in r padding tokens (row 0 has none)
+            if row:
+                tokens[row, length - min(row, length - 2):] = pad_id
+        for scores, what in ((torch.randn(n, length, vocab, generator=generator) * 2, "random scores"),
+                             (torch.zeros(n, length, vocab), "uniform scores")):
+            want = float(_causal_lm_loss(scores, tokens, pad_id))
+            cases.append((f"N={n}, L={length}, V={vocab}, pad_id={pad_id}, {what}", (scores, tokens, pad_id),
+                          _number_near(want, atol)))
+    return _check("causal_lm_loss", candidate, cases)
+
+
+def check_retrieval_accuracy(candidate) -> bool:
+    """Compare ``candidate(english, spanish)`` with :func:`sslworkbench.text.retrieval_accuracy`:
+    features (N, D) of N verses and (N, D) of their translations, row for row → the share of
+    English rows whose most cosine-similar Spanish row is their own (a number in [0, 1]).
+
+    Cases: several sizes, translations as noisy copies (some found, some not), the Spanish
+    rows at very different lengths (the nearest by dot product or by distance is then often
+    the wrong one: cosine is asked for), perfect translations at twice the length (1.0), and
+    one verse (1.0). Spanish → English retrieval gives other numbers on these cases."""
+    generator = torch.Generator().manual_seed(8)
+    cases = []
+    for n, d, noise, scaled in [(1, 4, 1.0, False), (6, 3, 0.5, False), (40, 16, 1.0, False), (200, 32, 1.2, False),
+                                (50, 8, 0.6, True), (30, 12, 0.0, False)]:
+        english = torch.randn(n, d, generator=generator)
+        spanish = english + noise * torch.randn(n, d, generator=generator)
+        spanish = spanish * (torch.rand(n, 1, generator=generator) * 20 + 0.05 if scaled else 2.0)
+        what = ("Spanish rows of very different lengths" if scaled else "perfect translations" if noise == 0
+                else "noisy translations")
+        cases.append((f"N={n}, D={d}, {what}", (english, spanish),
+                      _number_near(retrieval_accuracy(english, spanish), 1e-6, digits=4)))
+    return _check("retrieval_accuracy", candidate, cases)
 
 
 def _tensor_like(want: torch.Tensor, atol: float):
@@ -218,14 +298,18 @@ SOLVED = {
     "grayscale": solutions.grayscale,
     "rotation_batch": solutions.rotation_batch,
     "ema_update": solutions.ema_update,
+    "skipgram_loss": solutions.skipgram_loss,
+    "causal_lm_loss": solutions.causal_lm_loss,
+    "retrieval_accuracy": solutions.retrieval_accuracy,
 }
 
 
-def solution(name: str) -> str:
-    """Show the worked solution of exercise ``name``, folded: in Jupyter it opens with a click."""
+def solution(name: str) -> None:
+    """Show the worked solution of exercise ``name``, folded: in Jupyter it opens with a click.
+
+    Returns nothing: a returned string would be echoed, unfolded, below the cell."""
     if name not in SOLVED:
         raise WorkbenchError(f"No worked solution called {name!r}; there are: {', '.join(SOLVED)}.")
     source = inspect.getsource(SOLVED[name])
     show(source, html=f"<details><summary><b>Show a worked solution: {name}</b> (click)</summary>"
                       f"<pre>{html.escape(source)}</pre></details>")
-    return source

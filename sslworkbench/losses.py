@@ -355,3 +355,73 @@ def vae_loss(
         raise WorkbenchError(f"beta must be ≥ 0 (got {beta}).")
     squared_error = ((reconstruction - target) ** 2).flatten(1).sum(dim=1)
     return (squared_error + beta * gaussian_kl(mu, logvar)).mean()
+
+
+# ---------------------------------------------------------------------------
+# Text objectives: word2vec, masked and causal language models, next sentence
+# ---------------------------------------------------------------------------
+
+
+def skipgram_negative_sampling(
+    center: torch.Tensor, context: torch.Tensor, noise: torch.Tensor
+) -> torch.Tensor:
+    r"""word2vec's skip-gram with negative sampling (Mikolov et al. 2013b, eq. 4).
+
+    For a centre word's input vector :math:`v_c` (``center``, (P, D)), the output
+    vector of a word seen next to it :math:`u_o` (``context``, (P, D)) and the
+    output vectors of K words drawn from the noise distribution :math:`u_k`
+    (``noise``, (P, K, D)):
+
+    .. math::
+        \ell = -\log \sigma(u_o^\top v_c) - \sum_{k=1}^{K} \log \sigma(-u_k^\top v_c)
+
+    averaged over the P pairs: pull true neighbours together, push K random
+    words away. ``log 2 · (K + 1)`` when every vector is 0."""
+    if center.shape != context.shape or center.dim() != 2:
+        raise WorkbenchError(
+            f"skipgram_negative_sampling needs center and context of the same shape (P, D); got "
+            f"{tuple(center.shape)} and {tuple(context.shape)}."
+        )
+    if noise.dim() != 3 or noise.shape[0] != center.shape[0] or noise.shape[2] != center.shape[1]:
+        raise WorkbenchError(f"noise must be (P, K, D) = ({center.shape[0]}, K, {center.shape[1]}); got {tuple(noise.shape)}.")
+    positive = F.logsigmoid((center * context).sum(-1))
+    negative = F.logsigmoid(-torch.einsum("pd,pkd->pk", center, noise)).sum(-1)
+    return -(positive + negative).mean()
+
+
+def token_prediction_loss(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    r"""Cross-entropy of the true tokens at the predicted positions — the loss of
+    every language model here:
+
+    .. math::
+        L = -\frac{1}{|M|} \sum_{(n,t) \in M} \log \operatorname{softmax}(s_{n,t})[x_{n,t}]
+
+    ``scores`` (|M|, V): the model's scores over the vocabulary at the positions
+    M it must predict, ``targets`` (|M|,): the true token ids there.
+
+    - masked language model (BERT, XLM's TLM): M = the positions that were masked;
+      the model saw the rest of the sequence;
+    - causal language model (GPT): M = every position whose next token is text,
+      the target is that next token; the model saw only the tokens before it.
+
+    ``log V`` for uniform scores; its exponential is the perplexity."""
+    if scores.dim() != 2 or targets.shape != scores.shape[:1]:
+        raise WorkbenchError(
+            f"token_prediction_loss needs scores (M, V) and targets (M,); got {tuple(scores.shape)} and {tuple(targets.shape)}."
+        )
+    if scores.shape[0] == 0:
+        raise WorkbenchError("token_prediction_loss: no position to predict (M is empty).")
+    return F.cross_entropy(scores.float(), targets)
+
+
+def next_sentence_loss(logits: torch.Tensor, is_next: torch.Tensor) -> torch.Tensor:
+    r"""BERT's next-sentence prediction (and ALBERT's sentence-order prediction):
+    a binary classification of each pair from the [CLS] state's logit :math:`s`,
+
+    .. math::
+        L = -\overline{y \log \sigma(s) + (1 - y) \log(1 - \sigma(s))}
+
+    with y = 1 when segment B really follows segment A. ``log 2`` when undecided."""
+    if logits.shape != is_next.shape:
+        raise WorkbenchError(f"next_sentence_loss needs logits and labels of one shape; got {tuple(logits.shape)} and {tuple(is_next.shape)}.")
+    return F.binary_cross_entropy_with_logits(logits.float(), is_next.float())

@@ -9,6 +9,7 @@ a click.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -47,3 +48,39 @@ def ema_update(target: nn.Module, online: nn.Module, momentum: float) -> None:
         target_weight.copy_(momentum * target_weight + (1 - momentum) * online_weight)
     for target_buffer, online_buffer in zip(target.buffers(), online.buffers()):
         target_buffer.copy_(online_buffer)
+
+
+def skipgram_loss(center: torch.Tensor, context: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """Notebook 06: word2vec's skip-gram loss with negative sampling, as a binary classification.
+
+    For each of the P pairs, the word really seen next to the centre word (label 1) and the K noise
+    words (label 0) are scored by u · v_c; the loss is the logistic loss of those 1 + K scores,
+    summed over a pair's words and averaged over the pairs."""
+    words = torch.cat([context.unsqueeze(1), noise], dim=1)        # (P, 1 + K, D): the real context word first
+    scores = torch.bmm(words, center.unsqueeze(2)).squeeze(2)       # (P, 1 + K): u · v_c of each word
+    labels = torch.zeros_like(scores)
+    labels[:, 0] = 1                                                # 1: seen next to the centre; 0: noise
+    # binary cross-entropy on logits: −log σ(s) for a label 1, −log σ(−s) = −log(1 − σ(s)) for a label 0,
+    # computed stably (never log of a sigmoid that rounded to 0)
+    return F.binary_cross_entropy_with_logits(scores, labels, reduction="sum") / len(center)
+
+
+def causal_lm_loss(scores: torch.Tensor, tokens: torch.Tensor, pad_id: int) -> torch.Tensor:
+    """Notebook 07: GPT's loss. The scores at position t predict token t + 1, so
+    drop the last position's scores and the first token, and average the
+    cross-entropy over the pairs whose target is not padding."""
+    scores_before = scores[:, :-1]           # (N, L − 1, V): what each position says about the next token
+    next_tokens = tokens[:, 1:]              # (N, L − 1): the token that did come next
+    counts = next_tokens != pad_id           # padding is not text: nothing to predict there
+    log_p = scores_before.log_softmax(dim=-1).gather(2, next_tokens.unsqueeze(-1)).squeeze(-1)
+    return -(log_p * counts).sum() / counts.sum()
+
+
+def retrieval_accuracy(english: torch.Tensor, spanish: torch.Tensor) -> float:
+    """Notebook 08: top-1 translation retrieval. Row i of ``spanish`` is the translation of row i
+    of ``english``; the share of English rows whose most cosine-similar Spanish row is their own."""
+    english = F.normalize(english, dim=1)     # unit length: a dot product is now a cosine
+    spanish = F.normalize(spanish, dim=1)
+    similarity = english @ spanish.T          # (N, N): row i holds English verse i against every Spanish verse
+    nearest = similarity.argmax(dim=1)        # the Spanish row each English verse finds
+    return (nearest == torch.arange(len(english))).float().mean().item()

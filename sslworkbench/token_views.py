@@ -7,6 +7,11 @@ masking, Devlin et al. 2019, as a corruption):
     span   a random contiguous window of ``span`` tokens (a crop, in time)
     mask   each token replaced by [MASK] with probability ``mask_p``
 
+and BERT's corruption for masked language modelling (``bert_masking``): choose
+15% of the text tokens; of those, 80% become [MASK], 10% a random token, 10%
+stay as they are — the model must predict all of them, so it cannot learn that
+only [MASK] needs predicting.
+
 Batched and per-sample random, on the device of the tokens, like the image views.
 """
 
@@ -37,3 +42,37 @@ def mask_tokens(tokens: torch.Tensor, mask_p: float, mask_id: int) -> torch.Tens
 def token_views(tokens: torch.Tensor, span: int, mask_p: float, mask_id: int) -> torch.Tensor:
     """One view of each sequence: a random span, then masking."""
     return mask_tokens(random_spans(tokens, span), mask_p, mask_id)
+
+
+def bert_masking(
+    tokens: torch.Tensor,
+    mask_p: float,
+    mask_id: int,
+    vocab_size: int,
+    first_word_id: int = 5,
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1),
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """BERT's masking of (N, L) ``tokens`` → (corrupted tokens, chosen positions).
+
+    Each text token (id ≥ ``first_word_id``: special tokens such as [CLS], [SEP],
+    [PAD] are never chosen) is chosen with probability ``mask_p``; a chosen token
+    becomes [MASK], a random text token, or stays, with the probabilities ``split``.
+    At least one token of the batch is chosen."""
+    if not 0 < mask_p < 1:
+        raise WorkbenchError(f"mask_p must be in (0, 1) (got {mask_p}); BERT masks 0.15 of the tokens.")
+    if len(split) != 3 or min(split) < 0 or abs(sum(split) - 1) > 1e-6:
+        raise WorkbenchError(f"split must be three shares (mask, random, keep) that sum to 1 (got {split}).")
+    text = tokens >= first_word_id
+    if not text.any():
+        raise WorkbenchError("bert_masking: the batch has no text tokens to mask.")
+    chosen = text & (torch.rand(tokens.shape, device=tokens.device) < mask_p)
+    if not chosen.any():  # a short batch can draw nothing: choose its first text token
+        chosen.view(-1)[text.view(-1).nonzero()[0]] = True
+    fate = torch.rand(tokens.shape, device=tokens.device)
+    to_mask = chosen & (fate < split[0])
+    to_random = chosen & (fate >= split[0]) & (fate < split[0] + split[1])
+    random_words = torch.randint(first_word_id, vocab_size, tokens.shape, device=tokens.device)
+    corrupted = torch.where(to_mask, torch.full_like(tokens, mask_id), tokens)
+    corrupted = torch.where(to_random, random_words, corrupted)
+    return corrupted, chosen
+

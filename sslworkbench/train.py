@@ -420,6 +420,12 @@ def check_fit(method: Method, data: Dataset, batch_size: int) -> None:
             f"{data.name!r} has one sample per object: load data with groups (e.g. shapes with renderings=4) "
             "or use simclr."
         )
+    if method.input_segments > getattr(data, "segments", 1):
+        raise WorkbenchError(
+            f"Method {method.name!r} reads pairs of segments ([CLS] A [SEP] B [SEP]) and dataset {data.name!r} holds "
+            "single sequences: load pairs (e.g. load_dataset('bible', pairs='next') or pairs='translation')."
+        )
+    data.check_model(method.backbone)
     method.check_batch_size(batch_size)
 
 

@@ -35,7 +35,12 @@ SMALL = {
     "supcon": {"hidden_dim": 32, "projection_dim": 16},
     "micle": {"hidden_dim": 32, "projection_dim": 16},
     "simclr": {"hidden_dim": 32, "projection_dim": 16},
-    "span_contrast": {"hidden_dim": 32, "projection_dim": 16, "backbone_options": {"width": 16, "embedding_dim": 8}},
+    "span_contrast": {"hidden_dim": 32, "projection_dim": 16, "span": 12, "backbone_options": {"width": 16, "embedding_dim": 8}},
+    "mlm": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
+    "bert": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
+    "tlm": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
+    "gpt": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
+    "word2vec": {"backbone_options": {"dim": 8}, "window": 3},
 }
 TINY_IMAGE_BACKBONE = {"backbone_options": {"width": 8, "depth": 2}}
 
@@ -192,3 +197,33 @@ class StopAt(Callback):
     def on_step_end(self, trainer, logs):
         if trainer.step == self.step:
             trainer.request_stop()
+
+
+# ---------------------------------------------------------------------------
+# Text at a small size: a toy corpus, its tokenizer, single rows and pairs
+# ---------------------------------------------------------------------------
+
+TOY_SENTENCES = [
+    f"the {who} of the {place} went to {land} and saw the {thing}"
+    for who in ("king", "son", "man", "lamb", "priest")
+    for place in ("land", "city", "house", "temple")
+    for land in ("egypt", "israel", "judah")
+    for thing in ("gold", "silver", "bread", "wine")
+]
+#: a transformer small enough for a step in milliseconds (not the default widths)
+TINY_TRANSFORMER = {"backbone_options": {"width": 16, "depth": 1, "heads": 2, "context": 40}}
+
+
+def toy_text(pairs: bool = False, length: int = 16, kind: str = "bpe"):
+    """A SequenceSet of the toy sentences (labels: which land), tokenized with
+    BPE (every word one token) or words; ``pairs``: each sentence packed with the next one."""
+    from sslworkbench.data.dataset import SequenceSet
+    from sslworkbench.tokenizer import join_pair, train_tokenizer
+
+    tok = train_tokenizer(TOY_SENTENCES, vocab_size=120, kind=kind)
+    rows = tok.encode_batch(TOY_SENTENCES, length)
+    labels = torch.tensor([["egypt", "israel", "judah"].index(s.split()[7]) for s in TOY_SENTENCES])
+    if pairs:
+        rows = join_pair(rows, rows.roll(-1, 0), 0, 2 * length - 1)
+    return SequenceSet(rows, labels, ["egypt", "israel", "judah"], name="toy", vocab=tok.vocab, pad_id=0,
+                       tokenizer=tok, segments=2 if pairs else 1)

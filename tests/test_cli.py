@@ -143,3 +143,13 @@ def test_cli_pretrains_a_pretext_task():
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["method"] == "relative_patch" and report["steps"] == 2
+
+
+def test_cli_pretrains_bert_on_verse_pairs_and_refuses_single_verses():
+    tiny_text = ["--epochs", "1", "--json", "--n-train", "64", "--n-test", "32", "--batch-size", "32",
+                 "--set", 'backbone_options={"width": 16, "depth": 1, "heads": 2}', "--dataset", "bible"]
+    result = run_cli("pretrain", "bert", *tiny_text, "--data-option", "pairs=next", "--data-option", "length=24")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["method"] == "bert" and set(report["results"]) == {"bert", "random init", "bag of tokens"}
+    assert_one_line_error(run_cli("pretrain", "bert", *tiny_text), "reads pairs of segments", "pairs='next'")

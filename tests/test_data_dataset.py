@@ -58,4 +58,4 @@ def test_sequences_count_their_tokens_and_decode():
     data = SequenceSet(torch.tensor([[2, 2, 0], [1, 2, 0]]), labels(2), ["a", "b"], vocab=["[PAD]", "x", "y"], pad_id=0)
     assert data.raw_features().tolist() == [[0, 0, 2], [0, 1, 1]]  # padding is not counted
     assert data.decode(data.inputs[1]) == "x y"
-    assert data.method_settings() == {"vocab_size": 3, "sequence_length": 3}
+    assert data.method_settings() == {"vocab_size": 3, "sequence_length": 3, "pad_id": 0, "token_counts": [2, 1, 3]}

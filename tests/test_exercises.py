@@ -6,11 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sslworkbench import exercises
+from sslworkbench import exercises, text
 from sslworkbench.augment import grayscale
 from sslworkbench.errors import WorkbenchError
 from sslworkbench.evaluate import cluster_purity
-from sslworkbench.losses import info_nce, nt_xent
+from sslworkbench.losses import info_nce, nt_xent, skipgram_negative_sampling
 from sslworkbench.methods.ema import ema_update
 
 
@@ -91,7 +91,8 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
         ...  # your code here
 
     checks = (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce, exercises.check_grayscale,
-              exercises.check_rotation_batch, exercises.check_ema_update)
+              exercises.check_rotation_batch, exercises.check_ema_update, exercises.check_skipgram_loss,
+              exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy)
     for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
@@ -148,8 +149,96 @@ def test_ema_update_checker(capsys):
     assert "raised RuntimeError" in capsys.readouterr().out
 
 
+def skipgram_loss_by_hand(center, context, noise):
+    """One pair at a time, one noise word at a time: the formula as written."""
+    total = 0.0
+    for v, u, noise_words in zip(center, context, noise):
+        total = total - F.logsigmoid(u @ v) - sum(F.logsigmoid(-(w @ v)) for w in noise_words)
+    return total / len(center)
+
+
+def test_skipgram_loss_checker(capsys):
+    def noise_averaged(center, context, noise):   # the mean over the K noise words instead of their sum
+        scores = (noise @ center.unsqueeze(2)).squeeze(2)
+        return -(F.logsigmoid((center * context).sum(1)) + F.logsigmoid(-scores).mean(1)).mean()
+
+    def noise_pulled(center, context, noise):      # a sign lost: the noise words pulled like the context
+        scores = (noise @ center.unsqueeze(2)).squeeze(2)
+        return -(F.logsigmoid((center * context).sum(1)) + F.logsigmoid(scores).sum(1)).mean()
+
+    def log_of_sigmoid(center, context, noise):    # right on paper, −inf once σ rounds to 0
+        scores = (noise @ center.unsqueeze(2)).squeeze(2)
+        return -(torch.log(torch.sigmoid((center * context).sum(1))) + torch.log(torch.sigmoid(-scores)).sum(1)).mean()
+
+    assert exercises.check_skipgram_loss(skipgram_negative_sampling)
+    assert exercises.check_skipgram_loss(skipgram_loss_by_hand)
+    assert capsys.readouterr().out.count("✓ skipgram_loss matches") == 2
+    for wrong in (noise_averaged, noise_pulled):
+        assert not exercises.check_skipgram_loss(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ skipgram_loss: P=") and "expected" in out and "K=" in out, out
+    assert not exercises.check_skipgram_loss(log_of_sigmoid)
+    assert "large dot products: got inf" in capsys.readouterr().out
+    assert not exercises.check_skipgram_loss(raises)
+    assert capsys.readouterr().out.startswith("✗ skipgram_loss: raised RuntimeError: not written yet for P=")
+
+
+def test_causal_lm_loss_checker(capsys):
+    def by_hand(scores, tokens, pad_id):   # one position at a time
+        terms = [-scores[n, t].log_softmax(0)[tokens[n, t + 1]]
+                 for n in range(tokens.shape[0]) for t in range(tokens.shape[1] - 1) if tokens[n, t + 1] != pad_id]
+        return sum(terms) / len(terms)
+
+    def not_shifted(scores, tokens, pad_id):   # each position scored against its own token
+        real = tokens != pad_id
+        return F.cross_entropy(scores[real], tokens[real])
+
+    def padding_counted(scores, tokens, pad_id):   # [PAD] targets averaged in
+        return F.cross_entropy(scores[:, :-1].reshape(-1, scores.shape[-1]), tokens[:, 1:].reshape(-1))
+
+    assert exercises.check_causal_lm_loss(by_hand)
+    assert "✓ causal_lm_loss matches" in capsys.readouterr().out
+    for wrong in (not_shifted, padding_counted):
+        assert not exercises.check_causal_lm_loss(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ causal_lm_loss: N=") and "expected" in out, out
+    assert not exercises.check_causal_lm_loss(raises)
+    assert capsys.readouterr().out.startswith("✗ causal_lm_loss: raised RuntimeError")
+
+
+def test_retrieval_accuracy_checker(capsys):
+    def by_hand(english, spanish):   # one English row at a time, cosines written out
+        found = 0
+        for i, e in enumerate(english):
+            cosines = [float(e @ s / (e.norm() * s.norm())) for s in spanish]
+            found += max(range(len(spanish)), key=cosines.__getitem__) == i
+        return found / len(english)
+
+    def dot_product(english, spanish):     # not normalised: long Spanish rows win
+        return ((english @ spanish.T).argmax(1) == torch.arange(len(english))).float().mean()
+
+    def distance(english, spanish):        # nearest by Euclidean distance, not by angle
+        return (torch.cdist(english, spanish).argmin(1) == torch.arange(len(english))).float().mean()
+
+    def spanish_to_english(english, spanish):   # the other direction
+        return text.retrieval_accuracy(spanish, english)
+
+    def count(english, spanish):           # how many, not which share
+        return text.retrieval_accuracy(english, spanish) * len(english)
+
+    for right in (text.retrieval_accuracy, by_hand):
+        assert exercises.check_retrieval_accuracy(right)
+        assert capsys.readouterr().out.startswith("✓ retrieval_accuracy matches")
+    for wrong in (dot_product, distance, spanish_to_english, count):
+        assert not exercises.check_retrieval_accuracy(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ retrieval_accuracy: N=") and "expected" in out, out
+    assert not exercises.check_retrieval_accuracy(raises)
+    assert capsys.readouterr().out.startswith("✗ retrieval_accuracy: raised RuntimeError: not written yet for N=")
+
+
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):
-    source = exercises.solution("purity")
-    assert source.startswith("def purity(") and source in capsys.readouterr().out
+    assert exercises.solution("purity") is None  # shown, not returned: Jupyter would echo a returned string unfolded
+    assert capsys.readouterr().out.startswith("def purity(")
     with pytest.raises(WorkbenchError, match="No worked solution called 'purty'; there are: purity, grayscale"):
         exercises.solution("purty")

@@ -376,3 +376,45 @@ def test_dino_loss_bad_inputs():
         dino_loss([torch.zeros(2, 8), torch.zeros(2, 16)], [torch.zeros(2, 8)], torch.zeros(8))
     with pytest.raises(WorkbenchError, match="temperatures"):
         dino_loss([torch.zeros(2, 8)] * 2, [torch.zeros(2, 8)], torch.zeros(8), teacher_temperature=0)
+
+
+# ---------------------------------------------------------------------------
+# Text objectives
+# ---------------------------------------------------------------------------
+
+
+def test_skipgram_negative_sampling_closed_forms():
+    from sslworkbench.losses import skipgram_negative_sampling
+
+    p, k, d = 6, 4, 3
+    zeros = torch.zeros(p, d)
+    assert math.isclose(float(skipgram_negative_sampling(zeros, zeros, torch.zeros(p, k, d))), (k + 1) * math.log(2), rel_tol=1e-6)
+    v = torch.randn(p, d)
+    # a reference loop over pairs, the equation as written
+    u, noise = torch.randn(p, d), torch.randn(p, k, d)
+    expected = sum(-F.logsigmoid(u[i] @ v[i]) - sum(F.logsigmoid(-noise[i, j] @ v[i]) for j in range(k)) for i in range(p)) / p
+    assert torch.allclose(skipgram_negative_sampling(v, u, noise), expected, atol=1e-6)
+    with pytest.raises(WorkbenchError, match="noise"):
+        skipgram_negative_sampling(v, u, torch.randn(p, d))
+
+
+def test_token_prediction_loss_is_log_v_for_uniform_scores_and_cross_entropy_otherwise():
+    from sslworkbench.losses import token_prediction_loss
+
+    assert math.isclose(float(token_prediction_loss(torch.zeros(5, 40), torch.arange(5))), math.log(40), rel_tol=1e-6)
+    scores, targets = torch.randn(7, 11), torch.randint(0, 11, (7,))
+    expected = -torch.stack([scores[i].log_softmax(0)[targets[i]] for i in range(7)]).mean()
+    assert torch.allclose(token_prediction_loss(scores, targets), expected, atol=1e-6)
+    with pytest.raises(WorkbenchError, match="no position"):
+        token_prediction_loss(torch.zeros(0, 11), torch.zeros(0, dtype=torch.long))
+    with pytest.raises(WorkbenchError, match=r"scores \(M, V\)"):
+        token_prediction_loss(torch.zeros(2, 3, 11), torch.zeros(2, 3, dtype=torch.long))
+
+
+def test_next_sentence_loss_is_log_2_when_undecided():
+    from sslworkbench.losses import next_sentence_loss
+
+    assert math.isclose(float(next_sentence_loss(torch.zeros(8), torch.rand(8) < 0.5)), math.log(2), rel_tol=1e-6)
+    assert float(next_sentence_loss(torch.tensor([9.0, -9.0]), torch.tensor([True, False]))) < 1e-3
+    with pytest.raises(WorkbenchError, match="one shape"):
+        next_sentence_loss(torch.zeros(3), torch.zeros(4))

@@ -22,12 +22,14 @@ from helpers import (
     StopAt,
     tiny_joint,
     tiny_pretext,
+    toy_text,
 )
 
 import sslworkbench as sw
 from sslworkbench import WorkbenchError, build_method, load_dataset, train
 from sslworkbench.checkpoint import load_checkpoint, load_method
 from sslworkbench.data import KINDS
+from sslworkbench.experiment import method_settings
 from sslworkbench.methods import METHODS, Method
 from sslworkbench.methods.base import INSTANCE_NEEDS, settings_of
 
@@ -43,7 +45,7 @@ def data_for(name: str):
     """A small training set of the kind the method needs (instance groups for MICLe)."""
     kind = METHODS[name].input_kind
     if kind == "tokens":
-        return load_dataset("motifs", "train", n=64)
+        return toy_text(pairs=METHODS[name].input_segments == 2)
     if METHODS[name].instances == "groups":
         return load_dataset("shapes", "train", n=64, renderings=4)
     return load_dataset("shapes", "train", n=64)
@@ -52,8 +54,9 @@ def data_for(name: str):
 @pytest.mark.parametrize("name", METHODS.names())
 def test_every_registered_method_trains_saves_and_reloads(name, tmp_path):
     torch.manual_seed(0)
-    method = build_method(name, **small_settings(name))
-    history = train(method, data_for(name), epochs=1, batch_size=16, max_steps=2, progress=False, device="cpu",
+    data = data_for(name)
+    method = build_method(name, **method_settings(name, data, small_settings(name)))  # the recipe's settings step
+    history = train(method, data, epochs=1, batch_size=16, max_steps=2, progress=False, device="cpu",
                     checkpoint=tmp_path / "ck.pt")
     assert len(history.steps) == 2 and all(torch.isfinite(torch.tensor(history.losses)))
     stored = load_checkpoint(tmp_path / "ck.pt")

@@ -9,6 +9,9 @@ CHECKERS = {
     "grayscale": exercises.check_grayscale,
     "rotation_batch": exercises.check_rotation_batch,
     "ema_update": exercises.check_ema_update,
+    "skipgram_loss": exercises.check_skipgram_loss,
+    "causal_lm_loss": exercises.check_causal_lm_loss,
+    "retrieval_accuracy": exercises.check_retrieval_accuracy,
 }
 
 

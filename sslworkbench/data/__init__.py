@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..errors import WorkbenchError
 from ..registry import Registry
+from .bible import load_bible
 from .dataset import AudioSet, ClipSet, Dataset, PairedSet, SequenceSet
 from .digits import load_digits
 from .imageset import ImageSet
@@ -33,6 +34,7 @@ DATASETS = Registry("dataset", {
     "shapes": load_shapes,              # procedural images, generated and cached (data/shapes.py)
     "digits": load_digits,              # scikit-learn's 8×8 handwritten digits
     "motifs": load_motifs,              # procedural token sequences (data/motifs.py)
+    "bible": load_bible,                # English–Spanish verses, shipped in the package (data/bible.py)
     "cifar10": load_cifar10,            # the real image datasets, through torchvision's files
     "stl10": load_stl10,
     "mnist": load_mnist,

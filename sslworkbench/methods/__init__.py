@@ -18,12 +18,15 @@ below, its loss in ``losses.py``, and one test file (``docs/architecture.md``).
 from .autoencoder import VAE, Autoencoder, DenoisingAutoencoder
 from .barlow_twins import BarlowTwins
 from .base import METHODS, Method, build_method, settings_of
+from .bert import BERT
 from .byol import BYOL
 from .colorization import Colorization
 from .context_encoder import ContextEncoder
 from .dino import DINO
+from .gpt import GPT
 from .jigsaw import Jigsaw
 from .memory_bank import MemoryBank
+from .mlm import MaskedLanguageModel
 from .moco import MoCo
 from .relative_patch import RelativePatchLocation
 from .rotation import RotationPrediction
@@ -32,7 +35,9 @@ from .simsiam import SimSiam
 from .span_contrast import SpanContrast
 from .supcon import MICLe, SupCon
 from .supervised import Supervised
+from .tlm import TranslationLM
 from .vicreg import VICReg
+from .word2vec import Word2Vec
 
 for method in (
     Supervised,
@@ -41,8 +46,8 @@ for method in (
     Autoencoder, DenoisingAutoencoder, VAE,
     # the joint-embedding methods (notebooks 01, 02, 04, 05)
     SimCLR, MoCo, MemoryBank, BYOL, SimSiam, BarlowTwins, VICReg, DINO, SupCon, MICLe,
-    # token sequences
-    SpanContrast,
+    # token sequences (text: notebooks 06–08)
+    SpanContrast, Word2Vec, MaskedLanguageModel, BERT, GPT, TranslationLM,
 ):
     METHODS[method.name] = method
 

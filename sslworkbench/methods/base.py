@@ -29,6 +29,9 @@ recipe read about a method (the defaults suit most methods):
                         data must have several samples per object (``extras["instance"]``)
     uses_dataset_views  True: the recipe applies the dataset's view defaults
                         (``data.VIEW_DEFAULTS``) to the method's ``views`` setting
+    input_segments      token methods: 2 when every row must be a pair of segments,
+                        ``[CLS] A [SEP] B [SEP]`` (BERT's next sentence, XLM's
+                        translation pairs); data holding single sequences is refused
 
 ``hparams``: the settings the method was built with (the arguments of its
 ``__init__``, defaults included), recorded however it was built, so that a
@@ -64,6 +67,7 @@ class Method(nn.Module):
     recommended_lr: float | None = None
     instances: str | None = None
     uses_dataset_views = False
+    input_segments = 1
 
     def __init__(self, backbone: str = "small_cnn", backbone_options: dict | None = None):
         super().__init__()

@@ -17,11 +17,15 @@ from ..registry import Registry
 from .backbones import ResNet18CIFAR, SmallCNN
 from .heads import classifier, projection_head
 from .token_cnn import TokenCNN
+from .transformer import Transformer
+from .word_vectors import WordVectors
 
 BACKBONES = Registry("backbone", {
     "small_cnn": SmallCNN,        # 4 conv blocks, width 32: the CPU default for 32×32 images
     "resnet18": ResNet18CIFAR,    # ResNet-18 with the CIFAR stem: the papers' backbone
     "token_cnn": TokenCNN,        # embeddings + 1-D convolutions, for token sequences
+    "transformer": Transformer,   # a small pre-norm transformer, bidirectional or causal (text)
+    "word_vectors": WordVectors,  # one vector per word, averaged over a sequence (word2vec)
 })
 
 
@@ -33,4 +37,7 @@ def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
         raise WorkbenchError(f"Backbone {name!r}: {error}") from None
 
 
-__all__ = ["BACKBONES", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "build_backbone", "classifier", "projection_head"]
+__all__ = [
+    "BACKBONES", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "WordVectors", "build_backbone", "classifier",
+    "projection_head",
+]
