@@ -35,7 +35,7 @@ SMALL = {
     "supcon": {"hidden_dim": 32, "projection_dim": 16},
     "micle": {"hidden_dim": 32, "projection_dim": 16},
     "simclr": {"hidden_dim": 32, "projection_dim": 16},
-    "span_contrast": {"hidden_dim": 32, "projection_dim": 16, "span": 12, "backbone_options": {"width": 16, "embedding_dim": 8}},
+    "span_contrast": {"hidden_dim": 32, "projection_dim": 16, "backbone_options": {"width": 16, "embedding_dim": 8}},
     "mlm": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
     "bert": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
     "tlm": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},

@@ -45,7 +45,7 @@ def data_for(name: str):
     """A small training set of the kind the method needs (instance groups for MICLe)."""
     kind = METHODS[name].input_kind
     if kind == "tokens":
-        return toy_text(pairs=METHODS[name].input_segments == 2)
+        return toy_text(pairs=METHODS[name].input_segments == 2, length=32)  # span_contrast's spans are 24 long
     if METHODS[name].instances == "groups":
         return load_dataset("shapes", "train", n=64, renderings=4)
     return load_dataset("shapes", "train", n=64)
