@@ -25,7 +25,7 @@ from .data.dataset import Dataset
 from .data.imageset import ImageSet, check_images
 from .errors import WorkbenchError
 from .models import build_backbone
-from .runtime import eval_mode, pick_device
+from .runtime import RELEASE_EVERY, eval_mode, pick_device, release_freed_memory
 
 
 @torch.no_grad()
@@ -58,6 +58,8 @@ def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -
             if features is None:
                 features = torch.empty(inputs.shape[0], *batch.shape[1:])
             features[start : start + len(batch)] = batch
+            if start // batch_size % RELEASE_EVERY == RELEASE_EVERY - 1:
+                release_freed_memory()
     return features if features is not None else torch.empty(0)
 
 

@@ -35,7 +35,7 @@ from torch import nn
 from .data.dataset import Dataset, move
 from .errors import WorkbenchError
 from .methods.base import Method
-from .runtime import eval_mode, pick_device, seed_everything
+from .runtime import RELEASE_EVERY, eval_mode, pick_device, release_freed_memory, seed_everything
 
 FREEZE = ("none", "all")
 
@@ -195,6 +195,8 @@ def finetune(
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
+            if device.type == "cpu" and len(losses) % RELEASE_EVERY == 0:
+                release_freed_memory()  # the C heap keeps freed tensors otherwise (runtime.py)
         row = {"epoch": epoch + 1, "train_loss": sum(losses) / len(losses)}
         if lm_losses:
             row["lm_loss"] = sum(lm_losses) / len(lm_losses)

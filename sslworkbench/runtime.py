@@ -1,7 +1,10 @@
-"""Device choice and seeding: the two things every notebook's first cell needs."""
+"""Device choice and seeding: the two things every notebook's first cell needs;
+and giving freed memory back to the system during CPU training."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import random
 from contextlib import contextmanager
@@ -66,3 +69,32 @@ def eval_mode(module: torch.nn.Module):
         yield module
     finally:
         module.train(was_training)
+
+
+def _glibc():
+    """The C library when it is glibc (Linux), else None."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _glibc()
+#: how often the CPU training loops call ``release_freed_memory``: every this many steps
+RELEASE_EVERY = 10
+
+
+def release_freed_memory() -> None:
+    """Hand the memory of freed tensors back to the system (glibc's ``malloc_trim``).
+
+    Why this is needed on a CPU: a training step allocates and frees large tensors
+    whose sizes change from step to step (an MLM scores a different number of masked
+    tokens each time), and glibc keeps freed memory resident rather than returning it,
+    so the process grows step after step. Measured (MLM on the Bible corpus, batch 64,
+    200 steps, 2 cores): resident memory grew from 1,105 to 1,617 MB without it; called
+    every 10 steps it stayed at 1,010 MB (peak 1,235 MB) at the same speed (39 s);
+    called every step it cost 50% more time. A no-op without glibc (macOS, Windows)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)

@@ -33,7 +33,7 @@ from .data.dataset import Dataset, move
 from .errors import TrainingStopped, WorkbenchError
 from .evaluate import effective_rank, embed, embedding_std, knn_accuracy
 from .methods.base import Method
-from .runtime import pick_device
+from .runtime import RELEASE_EVERY, pick_device, release_freed_memory
 
 OPTIMIZERS = ("adamw", "sgd")
 DEFAULT_LR = 2e-3  # AdamW's peak learning rate for every method that does not recommend its own
@@ -356,6 +356,8 @@ class Trainer:
                 for batch in self._batches():
                     logs = self._one_step(batch)
                     self.step += 1
+                    if self.device.type == "cpu" and self.step % RELEASE_EVERY == 0:
+                        release_freed_memory()  # the C heap keeps freed tensors otherwise (runtime.py)
                     self.batch_in_epoch += 1
                     self.history.steps.append(logs)
                     epoch_rows.append(logs)
@@ -396,6 +398,8 @@ class Trainer:
         finally:
             bar.close()
             self.method.eval()
+            if self.device.type == "cpu":
+                release_freed_memory()
             for callback in self.callbacks:
                 callback.on_train_end(self)
         if self._stop_requested and not self.history.stopped_reason:

@@ -25,3 +25,11 @@ def test_tlm_trains_and_checks_its_share():
     assert history.losses[-1] < history.losses[0]
     with pytest.raises(WorkbenchError, match="tlm_share"):
         build_method("tlm", tlm_share=2)
+
+
+def test_a_verse_reads_the_same_inside_a_pair_as_alone():
+    method = build_method("tlm", vocab_size=60, **TINY_TRANSFORMER)
+    backbone = method.backbone
+    assert backbone.segment_embedding is None and backbone.restart_positions
+    pair = torch.tensor([[2, 7, 8, 3, 9, 10, 3, 0]])
+    assert backbone.position_ids(pair)[0, 4:7].tolist() == backbone.position_ids(torch.tensor([[2, 9, 10, 3]]))[0, 1:].tolist()

@@ -49,6 +49,18 @@ def test_segments_follow_the_first_sep_and_pools_differ():
     assert torch.equal(tiny(pool="last").pooled(states, tokens), states[:, 6])
 
 
+def test_restarted_positions_place_the_second_half_as_if_it_stood_alone():
+    net = tiny(restart_positions=True).eval()
+    pair, alone = torch.tensor([[2, 7, 8, 3, 9, 10, 3, 0]]), torch.tensor([[2, 9, 10, 3]])
+    assert net.position_ids(pair).tolist() == [[0, 1, 2, 3, 1, 2, 3, 4]]
+    assert net.position_ids(alone).tolist() == [[0, 1, 2, 3]] == tiny().position_ids(alone).tolist()
+    assert net.position_ids(torch.tensor([[2, 7, 8]])).tolist() == [[0, 1, 2]]  # no [SEP]: nothing restarts
+    # the second half's tokens enter the blocks exactly as they would on their own, after [CLS]
+    embedded = net.token_embedding(pair) + net.position_embedding(net.position_ids(pair))
+    embedded_alone = net.token_embedding(alone) + net.position_embedding(net.position_ids(alone))
+    assert torch.equal(embedded[0, 4:7], embedded_alone[0, 1:4])
+
+
 @pytest.mark.parametrize("tokens, message", [
     (torch.randint(5, 50, (2, 13)), "longer than this model's context of 12"),
     (torch.tensor([[2, 60, 3]]), "outside this model's vocabulary"),

@@ -62,3 +62,20 @@ def test_eval_mode_restores_the_mode_it_found_also_after_an_error():
     with eval_mode(net):
         pass
     assert not net.training  # a module in eval mode stays in eval mode
+
+
+def test_cpu_training_hands_freed_memory_back_every_few_steps(monkeypatch):
+    import sys
+
+    import sslworkbench as sw
+    from sslworkbench import runtime
+
+    train_module = sys.modules["sslworkbench.train"]  # the module (sw.train is its function)
+
+    calls = []
+    monkeypatch.setattr(train_module, "release_freed_memory", lambda: calls.append(1))
+    data = sw.load_dataset("shapes", n=64)
+    method = sw.build_method("rotation", backbone_options={"width": 8, "depth": 2})
+    sw.train(method, data, epochs=3, batch_size=8, progress=False, device="cpu")  # 24 steps
+    assert len(calls) == 24 // runtime.RELEASE_EVERY + 1  # every 10 steps, and once at the end
+    runtime.release_freed_memory()  # and the real one runs here (a no-op without glibc)

@@ -17,9 +17,13 @@ is split by ``tlm_share``:
 ``tlm_share=0`` is MLM alone on both languages (XLM's "MLM" model: the two
 languages meet only through the shared vocabulary); ``0.5`` alternates the two
 objectives as XLM's "MLM + TLM" does. Both see exactly the same text, so their
-difference is the aligned pairs alone. (XLM adds language embeddings and restarts
-positions for the second sentence; this model tells the halves apart with its
-segment embedding.)
+difference is the aligned pairs alone.
+
+As in XLM, the positions of the second half count again from the start
+(``restart_positions``), and no segment embedding marks it: a Spanish verse looks
+the same to the model inside a pair as on its own, which is how a single verse is
+embedded at test time. (XLM also adds a language embedding to every token; here
+the language shows in the tokens themselves, as the two languages share few.)
 """
 
 from __future__ import annotations
@@ -47,8 +51,9 @@ class TranslationLM(MaskedLanguageModel):
         mask_p: float = 0.15,
         tlm_share: float = 0.5,
     ):
-        super().__init__(backbone, {"sep_id": sep_id, **(backbone_options or {})}, vocab_size, mask_id, pad_id,
-                         vocab_id, mask_p)
+        # XLM's input: the second half's positions restart, and no segment embedding sets it apart
+        options = {"sep_id": sep_id, "segments": 1, "restart_positions": True, **(backbone_options or {})}
+        super().__init__(backbone, options, vocab_size, mask_id, pad_id, vocab_id, mask_p)
         if not 0 <= tlm_share <= 1:
             raise WorkbenchError(f"tlm_share must be in [0, 1] (got {tlm_share}): 0 is MLM alone, 0.5 XLM's MLM + TLM.")
         self.sep_id, self.tlm_share = sep_id, tlm_share

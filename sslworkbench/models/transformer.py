@@ -13,9 +13,15 @@ One model, two ways of reading (``causal``):
                    the state at position t may predict token t + 1
 
 Attention is ``F.scaled_dot_product_attention`` (softmax(QKᵀ/√d)·V, fused);
-padding ([PAD]) is never attended to. With ``segments=2`` a segment embedding
-tells the first part of a pair (up to the first [SEP]) from the second: BERT's
-sentence A / sentence B, XLM's language of each half.
+padding ([PAD]) is never attended to. Two options for pairs ``[CLS] A [SEP] B [SEP]``:
+
+    segments=2             a segment embedding tells the first part (up to the first
+                           [SEP]) from the second: BERT's sentence A / sentence B
+    restart_positions=True positions count again after the first [SEP], so B's tokens
+                           sit at the positions they would have in ``[CLS] B [SEP]``
+                           alone (XLM's choice for translation pairs: a Spanish verse
+                           then looks the same to the model next to its English
+                           translation as on its own)
 
 What the trainer, ``embed``, kNN and the probe use is ``forward``: (N, L) ids →
 (N, width) features. Language-model heads read ``hidden_states`` and score
@@ -93,6 +99,7 @@ class Transformer(nn.Module):
         pad_id: int = 0,
         sep_id: int = 3,
         vocab_id: str | None = None,
+        restart_positions: bool = False,
     ):
         super().__init__()
         if not (isinstance(vocab_size, int) and vocab_size >= 2):
@@ -105,6 +112,7 @@ class Transformer(nn.Module):
             raise WorkbenchError(f"segments must be 1 or 2 (got {segments!r}).")
         self.vocab_size, self.context, self.causal, self.pool = vocab_size, context, causal, pool
         self.pad_id, self.sep_id, self.vocab_id = pad_id, sep_id, vocab_id
+        self.restart_positions = bool(restart_positions)
         self.token_embedding = nn.Embedding(vocab_size, width)
         self.position_embedding = nn.Embedding(context, width)
         self.segment_embedding = nn.Embedding(2, width) if segments == 2 else None
@@ -134,8 +142,7 @@ class Transformer(nn.Module):
     def hidden_states(self, tokens: torch.Tensor) -> torch.Tensor:
         """(N, L) ids → (N, L, width): each position's state after the last block."""
         self.check(tokens)
-        positions = torch.arange(tokens.shape[1], device=tokens.device)
-        x = self.token_embedding(tokens) + self.position_embedding(positions)
+        x = self.token_embedding(tokens) + self.position_embedding(self.position_ids(tokens))
         if self.segment_embedding is not None:
             x = x + self.segment_embedding(self.segment_ids(tokens))
         x = self.dropout(x)
@@ -146,6 +153,17 @@ class Transformer(nn.Module):
         for block in self.blocks:
             x = block(x, allowed, self.causal)
         return self.norm(x)
+
+    def position_ids(self, tokens: torch.Tensor) -> torch.Tensor:
+        """0, 1, 2, … along each row; with ``restart_positions``, the tokens after
+        the first [SEP] count again from 1 (as if [CLS] stood before them)."""
+        n, length = tokens.shape
+        positions = torch.arange(length, device=tokens.device).expand(n, length)
+        if not self.restart_positions:
+            return positions
+        sep = tokens == self.sep_id
+        first_sep = torch.where(sep.any(1), sep.long().argmax(1), length)[:, None]
+        return torch.where(positions > first_sep, positions - first_sep, positions)
 
     def segment_ids(self, tokens: torch.Tensor) -> torch.Tensor:
         """0 up to and including the first [SEP], 1 after it."""
