@@ -42,5 +42,18 @@ __all__ = [
 ]
 
 # submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…,
-# and for text sw.text.…, sw.tokenizer.…, sw.token_views.…, sw.word_vectors.…
-from . import data, evaluate, exercises, experiment, notebook, text, token_views, tokenizer, viz, word_vectors  # noqa: E402,F401
+# sw.downstream.…, sw.reference.…, sw.augment.…, and for text sw.text.…, sw.tokenizer.…, sw.token_views.…, sw.word_vectors.…
+from . import (  # noqa: E402,F401
+    data,
+    downstream,
+    evaluate,
+    exercises,
+    experiment,
+    notebook,
+    reference,
+    text,
+    token_views,
+    tokenizer,
+    viz,
+    word_vectors,
+)

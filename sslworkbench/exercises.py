@@ -6,6 +6,7 @@
     exercises.check_skipgram_loss(my_loss)   # word2vec's skip-gram loss with negative sampling
     exercises.check_causal_lm_loss(my_loss)  # GPT's next-token loss
     exercises.check_retrieval_accuracy(my_retrieval_accuracy)   # top-1 translation retrieval
+    exercises.check_precision_at_k(my_precision_at_k)           # image retrieval within a set
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -25,6 +26,7 @@ from torch import nn
 
 from . import solutions
 from .augment import grayscale
+from .downstream import nearest_neighbours, precision_at_k
 from .errors import WorkbenchError
 from .evaluate import cluster_purity
 from .losses import info_nce, nt_xent, skipgram_negative_sampling, token_prediction_loss
@@ -201,6 +203,36 @@ def check_retrieval_accuracy(candidate) -> bool:
     return _check("retrieval_accuracy", candidate, cases)
 
 
+def _precision_at_k(features: torch.Tensor, labels: torch.Tensor, k: int) -> float:
+    return precision_at_k(labels, labels, nearest_neighbours(features, features, k=k, exclude_self=True))
+
+
+def check_precision_at_k(candidate) -> bool:
+    """Compare ``candidate(features, labels, k)`` with the library's retrieval within one set:
+    each row of ``features`` (N, D) is a query against all the *other* rows; its k most
+    cosine-similar rows are retrieved, and the answer is the share of retrieved rows whose
+    label is the query's, over all N·k of them (a number in [0, 1]).
+
+    Cases: several sizes and k, rows of very different lengths (cosine is asked for, not the
+    dot product or the distance), labels that features separate well or not at all, and k = N−1
+    (everything else is retrieved: the answer no longer depends on the features). A function
+    that lets a row find itself scores too high on every case."""
+    generator = torch.Generator().manual_seed(9)
+    cases = []
+    for n, d, classes, k, separation, scaled in [(5, 3, 2, 1, 1.0, False), (30, 8, 3, 5, 2.0, False),
+                                                 (60, 16, 4, 10, 0.0, False), (80, 6, 5, 3, 1.5, True),
+                                                 (12, 4, 3, 11, 1.0, False), (200, 32, 10, 20, 1.0, False)]:
+        labels = torch.arange(n) % classes
+        centres = torch.randn(classes, d, generator=generator)
+        features = separation * centres[labels] + torch.randn(n, d, generator=generator)
+        if scaled:
+            features = features * (torch.rand(n, 1, generator=generator) * 20 + 0.05)
+        what = "rows of very different lengths" if scaled else f"class separation {separation:g}"
+        cases.append((f"N={n}, D={d}, {classes} classes, k={k}, {what}", (features, labels, k),
+                      _number_near(_precision_at_k(features, labels, k), 1e-6, digits=4)))
+    return _check("precision_at_k", candidate, cases)
+
+
 def _tensor_like(want: torch.Tensor, atol: float):
     """A judge for an image-shaped result: the same shape, values within ``atol``."""
     def judge(got) -> str | None:
@@ -301,6 +333,7 @@ SOLVED = {
     "skipgram_loss": solutions.skipgram_loss,
     "causal_lm_loss": solutions.causal_lm_loss,
     "retrieval_accuracy": solutions.retrieval_accuracy,
+    "precision_at_k": solutions.precision_at_k,
 }
 
 

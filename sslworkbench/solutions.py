@@ -84,3 +84,14 @@ def retrieval_accuracy(english: torch.Tensor, spanish: torch.Tensor) -> float:
     similarity = english @ spanish.T          # (N, N): row i holds English verse i against every Spanish verse
     nearest = similarity.argmax(dim=1)        # the Spanish row each English verse finds
     return (nearest == torch.arange(len(english))).float().mean().item()
+
+
+def precision_at_k(features: torch.Tensor, labels: torch.Tensor, k: int) -> float:
+    """Notebook 09: retrieval within one set. Each row is a query against all the *other* rows;
+    the share of its k most cosine-similar rows that have its label, averaged over every query."""
+    features = F.normalize(features, dim=1)          # unit length: a dot product is now a cosine
+    similarity = features @ features.T               # (N, N): every row against every row
+    similarity.fill_diagonal_(-float("inf"))         # a query must not find itself
+    nearest = similarity.topk(k, dim=1).indices      # (N, k): the k most similar other rows
+    same = labels[nearest] == labels[:, None]        # (N, k): True where the label matches the query's
+    return same.float().mean().item()

@@ -151,6 +151,41 @@ def image_rows(rows: dict, captions: dict | None = None, title: str | None = Non
     return fig
 
 
+def retrieval_gallery(queries, gallery, neighbours: torch.Tensor, query_labels=None, gallery_labels=None,
+                      classes=None, max_queries: int = 6, title: str | None = None) -> Figure:
+    """Each query (first column) next to its nearest gallery images, the nearest
+    first: ``neighbours`` is (Q, k) gallery indices (``downstream.nearest_neighbours``).
+    With labels, a retrieved image of the query's class is framed green, another red."""
+    queries, query_labels, classes = _unpack_images(queries, query_labels, classes)
+    gallery, gallery_labels, _ = _unpack_images(gallery, gallery_labels, classes)
+    neighbours = torch.as_tensor(neighbours)
+    if neighbours.dim() != 2 or neighbours.shape[0] != queries.shape[0]:
+        raise WorkbenchError(f"neighbours must be (queries, k) indices: one row per query ({queries.shape[0]}).")
+    n, k = min(queries.shape[0], max_queries), neighbours.shape[1]
+    fig, axes = figure(n, k + 1, size=(1.2 * (k + 1) + 0.4, 1.35 * n + (0.4 if title else 0)))
+    for row in range(n):
+        shown = [queries[row]] + [gallery[int(j)] for j in neighbours[row]]
+        for column, image in enumerate(_to_display(torch.stack(shown))):
+            ax = axes[row, column]
+            ax.imshow(image, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if column and query_labels is not None and gallery_labels is not None:
+                same = gallery_labels[int(neighbours[row, column - 1])] == query_labels[row]
+                ax.spines[:].set_color("tab:green" if same else "tab:red")
+                ax.spines[:].set_linewidth(3)
+            else:
+                ax.spines[:].set_visible(False)
+        if query_labels is not None:
+            axes[row, 0].set_ylabel(_label_name(query_labels[row], classes), fontsize=8)
+    axes[0, 0].set_title("query", fontsize=9)
+    for column in range(1, k + 1):
+        axes[0, column].set_title(f"#{column}", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def _view_config(config_or_views) -> Views:
     """A Views module from None, a ViewConfig, a dict of settings, Views, or a method with ``.views``."""
     source = config_or_views

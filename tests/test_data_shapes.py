@@ -10,6 +10,7 @@ import torch
 
 from sslworkbench.data import load_dataset
 from sslworkbench.data import shapes as shapes_module
+from sslworkbench.data.shapes import SHIFTS
 from sslworkbench.errors import WorkbenchError
 
 
@@ -100,3 +101,56 @@ def test_shapes_instance_mode_renders_one_object_several_times():
     assert "instance" not in plain.extras
     with pytest.raises(WorkbenchError, match="renderings"):
         load_dataset("shapes", "train", n=40, renderings=3, cache=False)
+
+
+def test_each_shift_changes_what_it_names_and_keeps_the_classes(tmp_path):
+    plain = load_dataset("shapes", "test", n=100, cache=False)
+    shifted = {name: load_dataset("shapes", "test", n=100, cache=False, shift=name) for name in SHIFTS}
+    for name, data in shifted.items():
+        assert torch.equal(data.labels, plain.labels) and not torch.equal(data.images, plain.images), name
+    grey = shifted["grey objects"]
+    assert torch.equal(grey.extras["object_hue"], plain.extras["object_hue"])  # the same draws, the colour removed
+    small = shifted["small objects"].extras["scale"]
+    assert small.max() <= 0.4 + 1e-6 and plain.extras["scale"].min() >= 0.42 - 1e-6
+
+    def sharpness(images):  # mean squared difference of neighbouring pixels
+        x = images.float()
+        return float((x[..., 1:] - x[..., :-1]).pow(2).mean())
+
+    blurred = load_dataset("shapes", "test", n=100, cache=False, blur=1.0)
+    assert sharpness(blurred.images) < sharpness(plain.images) / 2
+    # a cached shift is its own file, read back the same
+    cached = load_dataset("shapes", "test", n=100, root=tmp_path, shift="grey objects")
+    assert torch.equal(cached.images, grey.images) and any("sat0" in p.name for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"shift": "fog"}, "Unknown shift"),
+    ({"object_scale": (0.5, 0.3)}, "object_scale"),
+    ({"object_saturation": 2.0}, "object_saturation"),
+    ({"blur": -1.0}, "blur"),
+])
+def test_bad_shift_options_are_refused(options, message):
+    with pytest.raises(WorkbenchError, match=message):
+        load_dataset("shapes", "test", n=10, cache=False, **options)
+
+
+def test_a_colour_cue_ties_hue_to_class_and_leaves_every_other_draw_alone():
+    plain = load_dataset("shapes", "train", n=500, cache=False)
+    cued = load_dataset("shapes", "train", n=500, cache=False, class_colour=0.9)
+    tied = cued.extras["colour_tied"].bool()
+    assert 0.85 < tied.float().mean() < 0.95 and "colour_tied" not in plain.extras
+    class_hue = cued.labels[tied].float() / 10
+    distance = (cued.extras["object_hue"][tied] - class_hue).abs()
+    assert torch.minimum(distance, 1 - distance).max() <= 0.02 + 1e-6
+    assert torch.equal(cued.extras["object_hue"][~tied], plain.extras["object_hue"][~tied])
+    for key in ("rotation", "scale", "x", "y", "background_hue"):
+        assert torch.equal(cued.extras[key], plain.extras[key]), key
+    conflicting = load_dataset("shapes", "test", n=200, cache=False, class_colour=1.0, colour_offset=3)
+    hue = conflicting.extras["object_hue"]
+    target = ((conflicting.labels + 3) % 10).float() / 10
+    assert torch.minimum((hue - target).abs(), 1 - (hue - target).abs()).max() <= 0.02 + 1e-6
+    with pytest.raises(WorkbenchError, match="class_colour"):
+        load_dataset("shapes", n=5, cache=False, class_colour=1.5)
+    with pytest.raises(WorkbenchError, match="colour_offset"):
+        load_dataset("shapes", n=5, cache=False, class_colour=1.0, colour_offset=10)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sslworkbench import exercises, text
+from sslworkbench import exercises, solutions, text
 from sslworkbench.augment import grayscale
 from sslworkbench.errors import WorkbenchError
 from sslworkbench.evaluate import cluster_purity
@@ -92,7 +92,7 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
 
     checks = (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce, exercises.check_grayscale,
               exercises.check_rotation_batch, exercises.check_ema_update, exercises.check_skipgram_loss,
-              exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy)
+              exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy, exercises.check_precision_at_k)
     for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
@@ -235,6 +235,43 @@ def test_retrieval_accuracy_checker(capsys):
         assert out.startswith("✗ retrieval_accuracy: N=") and "expected" in out, out
     assert not exercises.check_retrieval_accuracy(raises)
     assert capsys.readouterr().out.startswith("✗ retrieval_accuracy: raised RuntimeError: not written yet for N=")
+
+
+def test_precision_at_k_checker(capsys):
+    def by_hand(features, labels, k):   # one query at a time, cosines written out
+        hits = 0
+        for i, query in enumerate(features):
+            cosines = {j: float(query @ other / (query.norm() * other.norm()))
+                       for j, other in enumerate(features) if j != i}
+            nearest = sorted(cosines, key=cosines.get, reverse=True)[:k]
+            hits += sum(int(labels[j] == labels[i]) for j in nearest)
+        return hits / (len(features) * k)
+
+    def finds_itself(features, labels, k):   # the query is its own nearest neighbour
+        unit = torch.nn.functional.normalize(features, dim=1)
+        nearest = (unit @ unit.T).topk(k, dim=1).indices
+        return (labels[nearest] == labels[:, None]).float().mean()
+
+    def dot_product(features, labels, k):    # not normalised: long rows are everyone's neighbours
+        similarity = features @ features.T
+        similarity.fill_diagonal_(-float("inf"))
+        return (labels[similarity.topk(k, dim=1).indices] == labels[:, None]).float().mean()
+
+    def any_hit(features, labels, k):        # recall@k (at least one of the k), not precision
+        unit = torch.nn.functional.normalize(features, dim=1)
+        similarity = unit @ unit.T
+        similarity.fill_diagonal_(-float("inf"))
+        return (labels[similarity.topk(k, dim=1).indices] == labels[:, None]).any(1).float().mean()
+
+    for right in (solutions.precision_at_k, by_hand):
+        assert exercises.check_precision_at_k(right)
+        assert capsys.readouterr().out.startswith("✓ precision_at_k matches")
+    for wrong in (finds_itself, dot_product, any_hit):
+        assert not exercises.check_precision_at_k(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ precision_at_k: N=") and "expected" in out, out
+    assert not exercises.check_precision_at_k(raises)
+    assert capsys.readouterr().out.startswith("✗ precision_at_k: raised RuntimeError")
 
 
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):

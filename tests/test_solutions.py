@@ -12,6 +12,7 @@ CHECKERS = {
     "skipgram_loss": exercises.check_skipgram_loss,
     "causal_lm_loss": exercises.check_causal_lm_loss,
     "retrieval_accuracy": exercises.check_retrieval_accuracy,
+    "precision_at_k": exercises.check_precision_at_k,
 }
 
 

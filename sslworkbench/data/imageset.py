@@ -35,6 +35,17 @@ class ImageSet(Dataset):
     def method_settings(self) -> dict:
         return {"image_size": self.image_size}
 
+    def check_model(self, backbone) -> None:
+        """Refuse a backbone pretrained at another image size (``backbone.image_size``,
+        set when a method is built): its features would not mean what they meant."""
+        trained = getattr(backbone, "image_size", None)
+        if isinstance(trained, int) and trained != self.image_size:
+            raise WorkbenchError(
+                f"This backbone was pretrained on {trained}×{trained} images and {self.name!r} has "
+                f"{self.image_size}×{self.image_size} ones: use data.resized({trained}), or pretrain at "
+                f"image_size={self.image_size}."
+            )
+
     @property
     def images(self) -> torch.Tensor:
         return self.inputs

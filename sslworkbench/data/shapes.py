@@ -49,6 +49,26 @@ Options:
                           bottom. Without it a rotated image is exactly as likely
                           as the original, and rotation prediction has nothing
                           to learn (notebook 03).
+    object_scale          (smallest, largest) object radius, in units of half
+                          the image; (0.42, 0.75) by default
+    object_saturation     multiplies the object's colour saturation: 1 by
+                          default, 0 for grey objects
+    blur                  standard deviation, in pixels, of a Gaussian blur of
+                          the whole image (0 = off)
+    class_colour          a colour cue, for studying bias (0 = off): with this
+                          probability an object wears its class's colour (hue
+                          (label + colour_offset) / 10, ± 0.02) instead of a
+                          random one; ``extras["colour_tied"]`` marks those
+                          images. ``colour_offset`` k ≠ 0 dresses every tied
+                          object in the colour of class label + k: a test set
+                          where the cue points to the wrong class.
+
+Shifted test sets (``shift=``, the names in ``SHIFTS``): each changes one
+thing the training split never shows — a textured background, a lens's
+chromatic aberration, grey objects (training objects are coloured: saturation
+≥ 0.2), blur and heavier noise, smaller objects — while the classes stay the
+same. A model's accuracy on them, next to its accuracy on the plain test split,
+says how much it relies on what the shift changed.
 """
 
 from __future__ import annotations
@@ -60,6 +80,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torchvision.transforms.functional import gaussian_blur
 
 from ..errors import WorkbenchError
 from .imageset import ImageSet
@@ -86,6 +107,16 @@ SPLIT_STREAM = {"train": 0, "test": 1}
 MIN_LIGHTNESS_GAP = 0.3
 TEXTURE = 0.0  # strength of the stripes/waves background texture (off by default: see the module doc)
 NOISE = 0.02  # largest per-image std of pixel noise
+OBJECT_SCALE = (0.42, 0.75)  # object radius range, in units of half the image
+
+#: distribution shifts for testing: generator options the training split never uses
+SHIFTS = {
+    "textured background": {"texture": 0.35},
+    "chromatic aberration": {"chromatic_aberration": 0.04},
+    "grey objects": {"object_saturation": 0.0},  # unseen object colours: training objects have saturation ≥ 0.2
+    "blur and noise": {"blur": 1.0, "noise": 0.08},
+    "small objects": {"object_scale": (0.28, 0.4)},  # training objects: radius 0.42–0.75
+}
 
 
 # ---------------------------------------------------------------------------
@@ -187,7 +218,9 @@ UPRIGHT_SPREAD = math.radians(15)  # upright mode: largest tilt of object, light
 
 
 def _render_chunk(
-    rng: np.random.Generator, count: int, texture: float, noise: float, renderings: int = 1, upright: bool = False
+    rng: np.random.Generator, count: int, texture: float, noise: float, renderings: int = 1, upright: bool = False,
+    object_scale: tuple = OBJECT_SCALE, object_saturation: float = 1.0,
+    class_colour: float = 0.0, colour_offset: int = 0, bias_rng: np.random.Generator | None = None,
 ):
     n = count
     # instance mode: each run of `renderings` images shows one object, whose shape,
@@ -196,7 +229,7 @@ def _render_chunk(
     labels = rng.permutation(np.arange(count) % len(CLASSES))[first]
 
     # nuisance factors, all independent of the label
-    scale = rng.uniform(0.42, 0.75, n)[first]  # object radius, in units of half the image
+    scale = rng.uniform(object_scale[0], object_scale[1], n)[first]  # object radius, in units of half the image
     rotation = rng.uniform(0, 2 * math.pi, n)
     if upright:  # the same draws, mapped into a small tilt: other options' images are unchanged
         rotation = (rotation / math.pi - 1) * UPRIGHT_SPREAD
@@ -209,7 +242,13 @@ def _render_chunk(
         np.mod(background_hue + rng.uniform(-0.15, 0.15, n), 1), rng.uniform(0.3, 1.0, n), rng.uniform(0.25, 1.0, n)
     )
     object_hue = rng.uniform(0, 1, n)
-    object_rgb = _hsv_to_rgb(object_hue, rng.uniform(0.4, 1.0, n), rng.uniform(0.2, 1.0, n))
+    saturation, value = rng.uniform(0.4, 1.0, n) * object_saturation, rng.uniform(0.2, 1.0, n)
+    tied = np.zeros(n, dtype=bool)
+    if class_colour:  # a colour cue: with probability class_colour the hue is that of class (label + offset)
+        tied = (bias_rng.random(n) < class_colour)[first]
+        class_hue = np.mod((labels + colour_offset) / len(CLASSES) + bias_rng.uniform(-0.02, 0.02, n)[first], 1)
+        object_hue = np.where(tied, class_hue, object_hue)
+    object_rgb = _hsv_to_rgb(object_hue, saturation, value)
     object_hue, object_rgb = object_hue[first], object_rgb[first]
     # keep the object visible in grayscale: push its lightness away from the background's
     background_light = _lightness((background_a + background_b) / 2)
@@ -230,7 +269,7 @@ def _render_chunk(
         k = int(close.sum())
         dark_background = background_light[close] < 0.5
         value = np.where(dark_background, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.3, k))
-        object_rgb[close] = _hsv_to_rgb(object_hue[close], rng.uniform(0.2, 1.0, k), value)
+        object_rgb[close] = _hsv_to_rgb(object_hue[close], rng.uniform(0.2, 1.0, k) * object_saturation, value)
 
     # the shape's coverage of each pixel: inside-tests on a supersampled grid,
     # averaged down (anti-aliased edges)
@@ -285,6 +324,8 @@ def _render_chunk(
         "x": cx,
         "y": cy,
     }
+    if class_colour:
+        extras["colour_tied"] = tied.astype(np.float32)
     return image, labels, extras
 
 
@@ -315,6 +356,11 @@ def generate(
     chromatic_aberration_strength: float = 0.0,
     renderings: int = 1,
     upright: bool = False,
+    object_scale: tuple = OBJECT_SCALE,
+    object_saturation: float = 1.0,
+    blur: float = 0.0,
+    class_colour: float = 0.0,
+    colour_offset: int = 0,
 ) -> ImageSet:
     """Generate (without caching) ``n`` images of split ``split``."""
     total = SPLIT_SIZES[split] if n is None else n
@@ -339,10 +385,17 @@ def generate(
         rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION])
         start = chunk * CHUNK
         count = min(CHUNK, total - start)
-        chunk_images, chunk_labels, chunk_extras = _render_chunk(rng, CHUNK, texture, noise, renderings, upright)
+        # the colour cue's draws come from a stream of their own: every other draw is unchanged
+        bias_rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION, 1])
+        chunk_images, chunk_labels, chunk_extras = _render_chunk(
+            rng, CHUNK, texture, noise, renderings, upright, object_scale, object_saturation,
+            class_colour, colour_offset, bias_rng,
+        )
         pixels = chunk_images[:count].transpose(0, 3, 1, 2)  # (count, 3, H, W), a view
         if chromatic_aberration_strength:
             pixels = chromatic_aberration(torch.from_numpy(pixels).contiguous(), chromatic_aberration_strength).numpy()
+        if blur:
+            pixels = gaussian_blur(torch.from_numpy(pixels).contiguous(), [2 * math.ceil(3 * blur) + 1] * 2, [blur, blur]).numpy()
         np.multiply(pixels, 255, out=pixels)
         np.round(pixels, out=pixels)  # halves to even, as torch.round
         images[start : start + count] = torch.from_numpy(pixels)  # whole numbers in [0, 255]: exact in uint8
@@ -372,17 +425,45 @@ def load_shapes(
     cache: bool = True,
     renderings: int = 1,
     upright: bool = False,
+    object_scale: tuple = OBJECT_SCALE,
+    object_saturation: float = 1.0,
+    blur: float = 0.0,
+    class_colour: float = 0.0,
+    colour_offset: int = 0,
+    shift: str | None = None,
 ) -> ImageSet:
     """The ``shapes`` split, generated once and cached under ``root``.
 
-    ``renderings > 1`` turns on instance mode (see the module doc)."""
+    ``renderings > 1`` turns on instance mode; ``shift`` (a name in ``SHIFTS``)
+    sets the options of one distribution shift (see the module doc)."""
+    if shift is not None:
+        if shift not in SHIFTS:
+            raise WorkbenchError(f"Unknown shift {shift!r} for shapes; use one of {sorted(SHIFTS)}.")
+        shifted = SHIFTS[shift]
+        chromatic_aberration = shifted.get("chromatic_aberration", chromatic_aberration)
+        texture, noise, blur = shifted.get("texture", texture), shifted.get("noise", noise), shifted.get("blur", blur)
+        object_scale = shifted.get("object_scale", object_scale)
+        object_saturation = shifted.get("object_saturation", object_saturation)
     if not 0 <= chromatic_aberration <= 0.2:
         raise WorkbenchError(f"chromatic_aberration must be in [0, 0.2] (got {chromatic_aberration}).")
     if not (isinstance(renderings, int) and renderings >= 1 and CHUNK % renderings == 0):
         raise WorkbenchError(f"renderings must be a whole divisor of {CHUNK}, e.g. 1 (off), 2, 4 or 5 (got {renderings!r}).")
+    object_scale = tuple(float(x) for x in object_scale)
+    if not (len(object_scale) == 2 and 0.1 <= object_scale[0] <= object_scale[1] <= 0.9):
+        raise WorkbenchError(f"object_scale must be (smallest, largest) radii within [0.1, 0.9] (got {object_scale}).")
+    if not 0 <= object_saturation <= 1:
+        raise WorkbenchError(f"object_saturation must be in [0, 1] (got {object_saturation}): 0 grey objects, 1 as trained.")
+    if not 0 <= blur <= 3:
+        raise WorkbenchError(f"blur must be a standard deviation in [0, 3] pixels (got {blur}).")
+    if not 0 <= class_colour <= 1:
+        raise WorkbenchError(f"class_colour must be a probability in [0, 1] (got {class_colour}): 0 no colour cue.")
+    if not (isinstance(colour_offset, int) and 0 <= colour_offset < len(CLASSES)):
+        raise WorkbenchError(f"colour_offset must be an integer in 0..{len(CLASSES) - 1} (got {colour_offset!r}).")
     total = SPLIT_SIZES[split] if n is None else max(n, 1)
+    options = (texture, noise, chromatic_aberration, renderings, upright, object_scale, object_saturation, blur,
+               class_colour, colour_offset)
     if not cache or root is None:
-        return generate(split, total, seed, texture, noise, chromatic_aberration, renderings, upright)
+        return generate(split, total, seed, *options)
     tag = f"shapes-v{VERSION}-{split}-seed{seed}-ca{chromatic_aberration:g}"
     if (texture, noise) != (TEXTURE, NOISE):
         tag += f"-tex{texture:g}-noise{noise:g}"
@@ -390,10 +471,18 @@ def load_shapes(
         tag += f"-r{renderings}"
     if upright:
         tag += "-upright"
+    if object_scale != OBJECT_SCALE:
+        tag += f"-scale{object_scale[0]:g}-{object_scale[1]:g}"
+    if object_saturation != 1:
+        tag += f"-sat{object_saturation:g}"
+    if blur:
+        tag += f"-blur{blur:g}"
+    if class_colour:
+        tag += f"-colour{class_colour:g}-offset{colour_offset}"
     path = Path(root) / f"{tag}.pt"
     data = _read_cache(path, total)
     if data is None:
-        data = generate(split, total, seed, texture, noise, chromatic_aberration, renderings, upright)
+        data = generate(split, total, seed, *options)
         _write_cache(data, path)
     return data
 

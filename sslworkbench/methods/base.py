@@ -143,6 +143,8 @@ def _records_hparams(init):
                 else:
                     settings[name] = value
             self.hparams = settings
+            if isinstance(settings.get("image_size"), int) and isinstance(getattr(self, "backbone", None), nn.Module):
+                self.backbone.image_size = settings["image_size"]  # what ImageSet.check_model compares
 
     return __init__
 

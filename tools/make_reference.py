@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Make, or check, a reference checkpoint (``sslworkbench/reference.py``).
+
+    python tools/make_reference.py simclr-shapes "sslworkbench pretrain simclr --dataset shapes --epochs 50 --device cpu"
+    python tools/make_reference.py --check simclr-shapes      # re-run its recorded command, compare the scores
+
+Making one: the command (always a ``sslworkbench pretrain ...`` command of the CLI) is run
+as given, with ``--out`` and ``--json`` added. Of the checkpoint it writes, only what is
+needed to rebuild the trained method is kept (method name, settings, weights, the dataset's
+name and size: no optimiser state, no history), saved to
+``sslworkbench/data/files/reference/<name>.pt``; its sha256, size and the command's measured
+scores (kNN and linear probe, and the baselines) go into ``references.json`` beside it.
+
+Checking one: the recorded command is run again into a temporary folder and its kNN and
+linear-probe accuracies are compared with the recorded ones; the check passes when each is
+within ``--tolerance`` points (default 1). Prints both and exits 1 on a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sslworkbench import __version__, reference  # noqa: E402
+from sslworkbench.checkpoint import load_checkpoint, save_atomic  # noqa: E402
+
+KEPT = ("format", "version", "method", "hparams", "model", "dataset")
+
+
+def run_command(command: str, out: Path) -> dict:
+    """Run ``command`` (a ``sslworkbench pretrain`` command line) writing ``out``; its JSON report."""
+    words = shlex.split(command)
+    if words[:2] != ["sslworkbench", "pretrain"]:
+        raise SystemExit(f"the command must be a `sslworkbench pretrain ...` command line (got {command!r})")
+    cli = Path(sys.executable).parent / "sslworkbench"
+    argv = [str(cli) if cli.exists() else "sslworkbench", *words[1:], "--out", str(out), "--json"]
+    print("running:", " ".join(shlex.quote(w) for w in argv), flush=True)
+    finished = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "TQDM_DISABLE": "1"})
+    if finished.returncode != 0:
+        raise SystemExit(f"the command failed ({finished.returncode}):\n{finished.stderr[-2000:]}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def scores_of(report: dict) -> tuple[dict, dict]:
+    results = dict(report["results"])
+    own = results.pop(report["method"])
+    return {"knn": own["knn"], "linear": own["linear"]}, results
+
+
+def make(name: str, command: str) -> None:
+    reference.FOLDER.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        report = run_command(command, Path(folder) / "full.pt")
+        full = load_checkpoint(Path(folder) / "full.pt")
+    path = save_atomic({key: full[key] for key in KEPT}, reference.FOLDER / f"{name}.pt")
+    scores, baselines = scores_of(report)
+    entries = json.loads(reference.MANIFEST.read_text()) if reference.MANIFEST.is_file() else {}
+    entries[name] = {
+        "command": command,
+        "sha256": reference.sha256_of(path),
+        "bytes": path.stat().st_size,
+        "method": report["method"],
+        "dataset": report["dataset"],
+        "backbone": report["backbone"],
+        "epochs": report["epochs"],
+        "scores": scores,
+        "baselines": baselines,
+        "train_seconds": report["train_seconds"],
+        "device": report["device"],
+        "made_with": {"sslworkbench": __version__, "torch": torch.__version__.split("+")[0]},
+    }
+    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+    print(f"{name}: {path.stat().st_size:,} bytes, sha256 {entries[name]['sha256']}, "
+          f"kNN {scores['knn']:.1%}, linear {scores['linear']:.1%} ({report['train_seconds']:.0f} s of training)")
+
+
+def check(name: str, tolerance: float) -> bool:
+    entry = reference.info(name)
+    reference.check_file(reference.FOLDER / f"{name}.pt", entry["sha256"])
+    with tempfile.TemporaryDirectory() as folder:
+        report = run_command(entry["command"], Path(folder) / "again.pt")
+    again, _ = scores_of(report)
+    ok = True
+    for key in ("knn", "linear"):
+        gap = 100 * (again[key] - entry["scores"][key])
+        ok &= abs(gap) <= tolerance
+        print(f"{name} {key:>6s}: recorded {entry['scores'][key]:.2%}, again {again[key]:.2%} ({gap:+.2f} points)")
+    print(f"{name}: {'reproduced' if ok else 'NOT reproduced'} within {tolerance:g} point(s) "
+          f"({report['train_seconds']:.0f} s of training on {report['device']})")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", help="the reference's name, e.g. simclr-shapes")
+    parser.add_argument("command", nargs="?", help="the sslworkbench pretrain command line that makes it (quoted)")
+    parser.add_argument("--check", action="store_true", help="re-run the recorded command and compare the scores")
+    parser.add_argument("--tolerance", type=float, default=1.0, help="points of accuracy allowed by --check (default 1)")
+    args = parser.parse_args()
+    if args.check:
+        return 0 if check(args.name, args.tolerance) else 1
+    if not args.command:
+        parser.error("give the command that makes the reference (or --check)")
+    make(args.name, args.command)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
