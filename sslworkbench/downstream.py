@@ -17,7 +17,7 @@ above are the usual ones. A *budget* is a number of labels per class (an int) or
 a share of every class ("10%" or 0.1). Each seed draws a different labelled subset
 and trains with that seed, so the spread over seeds covers both. To test the
 fine-tuned classifiers again (e.g. on shifted data), give the arm a dict to keep
-them in: ``finetune_arm(backbone, keep=tuned)``, then ``accuracy(tuned[labels, seed], shifted)``.
+them in: ``finetune_arm(backbone, keep=tuned)``, then ``accuracy(tuned[labels, seed].model, shifted)``.
 
 Retrieval — the nearest neighbours of a query in a gallery, by cosine similarity:
 
@@ -137,13 +137,14 @@ def probe_arm(backbone: torch.nn.Module, C: float = 1.0, device=None):
 def finetune_arm(model: torch.nn.Module, keep: dict | None = None, **finetune_options):
     """``sw.finetune`` of (a copy of) ``model`` on the labelled subset: every
     layer trains unless ``freeze=`` says otherwise. ``keep``: a dict that
-    receives each fine-tuned classifier under (number of labels, seed), to test
-    it again later (e.g. on shifted data)."""
+    receives each run's :class:`~sslworkbench.finetune.FineTuned` (the classifier,
+    its history, its best epoch) under (number of labels, seed), to test the
+    classifier again later (e.g. on shifted data)."""
 
     def arm(labelled: Dataset, test: Dataset, seed: int) -> float:
         result = finetune(model, labelled, test, seed=seed, **finetune_options)
         if keep is not None:
-            keep[len(labelled), seed] = result.model
+            keep[len(labelled), seed] = result
         return result.test_accuracy
 
     return arm

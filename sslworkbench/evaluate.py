@@ -173,15 +173,28 @@ def linear_probe(
     on a GPU. ``tests/test_evaluate.py`` checks both agree.
     """
     _check_features(train_features, train_labels, test_features, test_labels)
+    device = pick_device(device) if device is not None else torch.device("cpu")
+    num_classes = int(max(int(torch.as_tensor(train_labels).max()), int(torch.as_tensor(test_labels).max()))) + 1
+    weight, bias = fit_linear_classifier(train_features, train_labels, num_classes, C=C, max_iter=max_iter, device=device)
+    with torch.no_grad():
+        predictions = F.linear(test_features.float().to(device), weight, bias).argmax(dim=1).cpu()
+    return (predictions == torch.as_tensor(test_labels).long()).float().mean().item()
+
+
+def fit_linear_classifier(features: torch.Tensor, labels: torch.Tensor, num_classes: int, C: float = 1.0,
+                          max_iter: int = 200, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The linear probe's classifier as one linear layer on the *raw* features:
+    (weight (classes, D), bias (classes,)) with ``F.linear(x, weight, bias)`` the
+    logits of :func:`linear_probe`'s standardised logistic regression. Also the
+    starting head of LP-FT fine-tuning (``finetune(..., head_init="probe")``)."""
     if C <= 0:
         raise WorkbenchError(f"C must be > 0 (got {C}).")
-    device = pick_device(device) if device is not None else torch.device("cpu")
-    x = train_features.float().to(device)
+    device = device if device is not None else torch.device("cpu")
+    x = features.float().to(device)
     std, mean = torch.std_mean(x, dim=0)
     # scikit-learn's StandardScaler: a constant feature stays 0 after standardising
     inverse_std = torch.where(std > 1e-6, 1.0 / std, torch.zeros_like(std))
-    y = torch.as_tensor(train_labels).long().to(device)
-    num_classes = int(max(int(y.max()), int(torch.as_tensor(test_labels).max()))) + 1
+    y = torch.as_tensor(labels).long().to(device)
     # (classes, features), used through F.linear: its backward reads x row-major,
     # 10× faster on a CPU than the transposed product x.T @ grad
     weight = torch.zeros(num_classes, x.shape[1], device=device, requires_grad=True)
@@ -206,8 +219,8 @@ def linear_probe(
 
     optimizer.step(objective)
     with torch.no_grad():
-        predictions = standardised_linear(test_features.float().to(device)).argmax(dim=1).cpu()
-    return (predictions == torch.as_tensor(test_labels).long()).float().mean().item()
+        scaled = weight * inverse_std
+        return scaled.detach(), (bias - scaled @ mean).detach()
 
 
 def evaluate_features(train_features, train_labels, test_features, test_labels, k: int = 200) -> dict:

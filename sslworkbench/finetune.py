@@ -11,6 +11,12 @@ The usual knobs, each with the default most papers use:
                     default): large steps would wipe out what pretraining learned
     freeze          "none"; "all" (only the head trains: a linear probe); or an
                     integer k: the input layers and the first k blocks stay frozen
+    head_init       "new": a randomly initialised linear head; "probe": the head starts
+                    as the linear probe fitted on the frozen features of the training
+                    labels, then everything is fine-tuned from there — LP-FT (Kumar et
+                    al. 2022), which keeps a few-label fine-tuning from first wrecking the
+                    features with the gradients of a random head. Epoch 0 (the probe
+                    alone) is then a candidate of the early stopping too
     val_fraction    a stratified share of the labelled data held out to choose the
                     epoch: training stops after ``patience`` epochs without a better
                     validation accuracy, and the best epoch's weights are kept
@@ -34,10 +40,12 @@ from torch import nn
 
 from .data.dataset import Dataset, move
 from .errors import WorkbenchError
+from .evaluate import embed, fit_linear_classifier
 from .methods.base import Method
 from .runtime import RELEASE_EVERY, eval_mode, pick_device, release_freed_memory, seed_everything
 
 FREEZE = ("none", "all")
+HEAD_INIT = ("new", "probe")
 
 
 class Classifier(nn.Module):
@@ -125,6 +133,7 @@ def finetune(
     patience: int = 5,
     augment=None,
     aux_weight: float = 0.0,
+    head_init: str = "new",
     seed: int = 0,
     device: str = "auto",
     log=None,
@@ -143,6 +152,8 @@ def finetune(
             f"aux_weight={aux_weight} adds a language-model loss: give the pretrained language model itself "
             "(e.g. run.method of a 'gpt' run), not only its backbone."
         )
+    if head_init not in HEAD_INIT:
+        raise WorkbenchError(f"head_init must be one of {', '.join(map(repr, HEAD_INIT))} (got {head_init!r}).")
     if freeze not in FREEZE and not isinstance(freeze, int):
         raise WorkbenchError(f"freeze must be 'none', 'all' or a number of blocks (got {freeze!r}).")
     seed_everything(seed)
@@ -170,6 +181,15 @@ def finetune(
         raise WorkbenchError("finetune: no labelled sample left to train on; lower val_fraction or give more labels.")
     result = FineTuned(classifier)
     best_score, best_state, waited = -1.0, None, 0
+    if head_init == "probe":  # LP-FT: start from the linear probe on the frozen features
+        weight, bias = fit_linear_classifier(embed(backbone, fit_set, device=device), fit_set.labels,
+                                             train_set.num_classes, device=device)
+        with torch.no_grad():
+            classifier.head.weight.copy_(weight)
+            classifier.head.bias.copy_(bias)
+        if val_set is not None and len(val_set):
+            best_score, best_state = accuracy(classifier, val_set), copy.deepcopy(classifier.state_dict())
+            say(f"epoch 0 (the linear probe): validation accuracy {best_score:.1%}")
     generator = torch.Generator().manual_seed(seed)
     for epoch in range(epochs):
         classifier.train()

@@ -78,8 +78,8 @@ def test_label_efficiency_runs_every_arm_budget_and_seed_and_summarises():
     # the fine-tuned classifiers are kept under (labels, seed), and score what the table says
     assert sorted(tuned) == sorted(fresh) == sorted(calls)
     row = next(r for r in rows if r["arm"] == "scratch" and r["labels"] == 20 and r["seed"] == 1)
-    assert sw.downstream.accuracy(fresh[20, 1], test) == pytest.approx(row["accuracy"])
-    assert not any(p.requires_grad is False for p in tuned[20, 0].backbone.parameters())
+    assert sw.downstream.accuracy(fresh[20, 1].model, test) == pytest.approx(row["accuracy"])
+    assert not any(p.requires_grad is False for p in tuned[20, 0].model.backbone.parameters())
     summary = {(s["arm"], s["budget"]): s for s in summarise(rows)}
     count = summary[("count", "2 per class")]
     assert count["mean"] == pytest.approx(0.55) and count["spread"] == pytest.approx(0.0707, abs=1e-3) and count["n"] == 2

@@ -48,3 +48,17 @@ def test_the_auxiliary_language_model_loss_needs_the_language_model():
         finetune(gpt.backbone, data, epochs=1, aux_weight=0.5, device="cpu")
     with pytest.raises(WorkbenchError, match="epochs"):
         finetune(gpt, data, epochs=0)
+
+
+def test_lp_ft_starts_from_the_linear_probe_and_keeps_it_when_fine_tuning_does_not_help():
+    data, test = sw.load_dataset("shapes", "train", n=200), sw.load_dataset("shapes", "test", n=100)
+    torch.manual_seed(0)
+    backbone = sw.build_backbone("small_cnn", width=8, depth=2)
+    # one epoch at learning rate ~0: the probe (epoch 0) is kept, and the classifier is exactly the probe
+    kept = finetune(backbone, data, test, epochs=1, lr=1e-9, backbone_lr=0.0, head_init="probe", device="cpu")
+    assert kept.best_epoch == 0 and kept.val_accuracy is not None
+    fit = data.select(stratified_split(data.labels, 0.2, 0)[0])   # the labels it trains on (a fifth is held out)
+    expected = sw.linear_probe(sw.embed(backbone, fit), fit.labels, sw.embed(backbone, test), test.labels)
+    assert kept.test_accuracy == pytest.approx(expected, abs=1e-9)
+    with pytest.raises(WorkbenchError, match="head_init must be one of 'new', 'probe'"):
+        finetune(backbone, data, epochs=1, head_init="linear")

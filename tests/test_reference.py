@@ -52,8 +52,14 @@ def test_a_changed_file_or_an_unknown_name_is_refused(folder):
         reference.load("tiny")
 
 
+#: the sha256 of every shipped reference checkpoint, pinned here as well as in references.json: a re-made
+#: file must be a deliberate change of both (tools/make_reference.py writes the manifest, not this test)
+PINNED = {"simclr-shapes": "0cfed2b5fe2897ac246ca850f938e973f3bb49c07d6a5caad5d5ae8190a1db5b"}
+
+
 def test_every_shipped_reference_matches_its_hash_and_loads():
     shipped = json.loads(reference.MANIFEST.read_text()) if reference.MANIFEST.is_file() else {}
+    assert {name: entry["sha256"] for name, entry in shipped.items()} == PINNED
     for name, entry in shipped.items():
         assert entry["command"].startswith("sslworkbench pretrain ") and 0 < entry["scores"]["linear"] <= 1
         assert (reference.FOLDER / f"{name}.pt").stat().st_size == entry["bytes"]
