@@ -58,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     device = sw.pick_device(args.device)
 
-    bible_corpus.read_verses.cache_clear()
+    bible_corpus._read.cache_clear()  # time the read and the hash check, not the cache
     verses, seconds = timed(bible_corpus.read_verses)
     words = sum(len(v.en.split()) + len(v.es.split()) for v in verses)
     print(f"corpus: {len(verses):,} verse pairs, {words:,} words, read and checked in {seconds:.2f} s")
