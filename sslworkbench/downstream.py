@@ -31,11 +31,10 @@ from __future__ import annotations
 import statistics
 
 import torch
-import torch.nn.functional as F
 
 from .data.dataset import Dataset
 from .errors import WorkbenchError
-from .evaluate import embed, linear_probe
+from .evaluate import cosine_top_k, embed, linear_probe
 from .finetune import accuracy, finetune
 from .models import build_backbone
 from .runtime import seed_everything
@@ -207,7 +206,6 @@ def summarise(rows: list[dict]) -> list[dict]:
 # -- retrieval ---------------------------------------------------------------------------------------------------
 
 
-@torch.no_grad()
 def nearest_neighbours(query: torch.Tensor, gallery: torch.Tensor, k: int = 5, exclude_self: bool = False,
                        chunk: int = 1024) -> torch.Tensor:
     """(Q, k) gallery indices of each query's k most cosine-similar gallery rows,
@@ -221,15 +219,7 @@ def nearest_neighbours(query: torch.Tensor, gallery: torch.Tensor, k: int = 5, e
         raise WorkbenchError(f"k must be an integer in 1..{limit} (the gallery's size{' less the query' if exclude_self else ''}); got {k!r}.")
     if exclude_self and query.shape[0] != gallery.shape[0]:
         raise WorkbenchError("exclude_self=True searches a set against itself: query and gallery must be the same rows.")
-    gallery = F.normalize(gallery.float(), dim=1)
-    found = []
-    for start in range(0, query.shape[0], chunk):
-        similarity = F.normalize(query[start : start + chunk].float(), dim=1) @ gallery.T
-        if exclude_self:
-            rows = torch.arange(similarity.shape[0])
-            similarity[rows, rows + start] = -float("inf")
-        found.append(similarity.topk(k, dim=1).indices)
-    return torch.cat(found)
+    return cosine_top_k(query, gallery, k, chunk=chunk, exclude_self=exclude_self)[1]
 
 
 def _hits(query_labels, gallery_labels, neighbours) -> torch.Tensor:

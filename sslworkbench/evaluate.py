@@ -25,7 +25,7 @@ from .data.dataset import Dataset
 from .data.imageset import ImageSet, check_images
 from .errors import WorkbenchError
 from .models import build_backbone
-from .runtime import RELEASE_EVERY, eval_mode, pick_device, release_freed_memory
+from .runtime import eval_mode, pick_device, release_due, release_freed_memory
 
 
 @torch.no_grad()
@@ -58,7 +58,7 @@ def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -
             if features is None:
                 features = torch.empty(inputs.shape[0], *batch.shape[1:])
             features[start : start + len(batch)] = batch
-            if start // batch_size % RELEASE_EVERY == RELEASE_EVERY - 1:
+            if release_due(start // batch_size + 1, device):
                 release_freed_memory()
     return features if features is not None else torch.empty(0)
 
@@ -136,17 +136,32 @@ def knn_accuracy(
     test_labels = torch.as_tensor(test_labels).long()
     num_classes = int(max(train_labels.max(), test_labels.max())) + 1
     k = min(k, train_features.shape[0])
-    bank = train_features.float()
+    similarity, index = cosine_top_k(test_features, train_features, k, chunk=chunk)
+    weights = (similarity / temperature).exp()
+    votes = torch.zeros(test_features.shape[0], num_classes).scatter_add_(1, train_labels[index], weights)
+    return (votes.argmax(dim=1) == test_labels).sum().item() / test_features.shape[0]
+
+
+@torch.no_grad()
+def cosine_top_k(queries: torch.Tensor, bank: torch.Tensor, k: int, chunk: int = 256,
+                 exclude_self: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """(similarities, indices), each (Q, k): every query's k most cosine-similar rows
+    of ``bank``, the most similar first — what the kNN classifier and retrieval
+    (``downstream.nearest_neighbours``) both search. ``exclude_self``: query i is
+    bank row i (a set searched against itself) and never finds itself."""
+    bank = bank.float()
     # cosine similarity without a normalised copy of the bank (raw pixels of 10k images are 123 MB)
     bank_norms = bank.norm(dim=1).clamp_min(1e-12)
-    correct = 0
-    for start in range(0, test_features.shape[0], chunk):
-        queries = F.normalize(test_features[start : start + chunk].float(), dim=1)
-        similarity, index = ((queries @ bank.T) / bank_norms).topk(k, dim=1)
-        weights = (similarity / temperature).exp()
-        votes = torch.zeros(queries.shape[0], num_classes).scatter_add_(1, train_labels[index], weights)
-        correct += (votes.argmax(dim=1) == test_labels[start : start + chunk]).sum().item()
-    return correct / test_features.shape[0]
+    similarities, indices = [], []
+    for start in range(0, queries.shape[0], chunk):
+        similarity = (F.normalize(queries[start : start + chunk].float(), dim=1) @ bank.T) / bank_norms
+        if exclude_self:
+            rows = torch.arange(similarity.shape[0])
+            similarity[rows, rows + start] = -float("inf")
+        top = similarity.topk(k, dim=1)
+        similarities.append(top.values)
+        indices.append(top.indices)
+    return torch.cat(similarities), torch.cat(indices)
 
 
 def linear_probe(

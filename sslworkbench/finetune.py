@@ -42,7 +42,7 @@ from .data.dataset import Dataset, move
 from .errors import WorkbenchError
 from .evaluate import embed, fit_linear_classifier
 from .methods.base import Method
-from .runtime import RELEASE_EVERY, eval_mode, pick_device, release_freed_memory, seed_everything
+from .runtime import eval_mode, pick_device, release_due, release_freed_memory, seed_everything
 
 FREEZE = ("none", "all")
 HEAD_INIT = ("new", "probe")
@@ -215,7 +215,7 @@ def finetune(
             loss.backward()
             optimizer.step()
             losses.append(loss.item())
-            if device.type == "cpu" and len(losses) % RELEASE_EVERY == 0:
+            if release_due(len(losses), device):
                 release_freed_memory()  # the C heap keeps freed tensors otherwise (runtime.py)
         row = {"epoch": epoch + 1, "train_loss": sum(losses) / len(losses)}
         if lm_losses:

@@ -82,8 +82,15 @@ def _glibc():
 
 
 _LIBC = _glibc()
-#: how often the CPU training loops call ``release_freed_memory``: every this many steps
+#: how often the CPU loops call ``release_freed_memory``: every this many steps or batches
 RELEASE_EVERY = 10
+
+
+def release_due(count: int, device: torch.device) -> bool:
+    """Whether a loop on ``device`` that has just done its ``count``-th step (counted
+    from 1) should call :func:`release_freed_memory`: every ``RELEASE_EVERY`` steps,
+    on the CPU only (a GPU's memory is not the C heap's)."""
+    return device.type == "cpu" and count % RELEASE_EVERY == 0
 
 
 def release_freed_memory() -> None:

@@ -24,7 +24,7 @@ from .data.dataset import SequenceSet
 from .errors import WorkbenchError
 from .evaluate import embed
 from .methods.gpt import next_token_targets
-from .runtime import RELEASE_EVERY, eval_mode, release_freed_memory
+from .runtime import eval_mode, release_due, release_freed_memory
 from .token_views import bert_masking
 from .tokenizer import CLS_ID, MASK_ID, PAD_ID, SEP_ID, join_pair, split_pair
 
@@ -68,7 +68,7 @@ def masked_accuracy(mlm, data: SequenceSet, batch_size: int = 64, seed: int = 0)
                 right += int((scores.argmax(-1) == targets).sum())
                 loss_sum += float(F.cross_entropy(scores.float(), targets, reduction="sum"))
                 total += targets.numel()
-                if start // batch_size % RELEASE_EVERY == RELEASE_EVERY - 1:
+                if release_due(start // batch_size + 1, tokens.device):
                     release_freed_memory()
     finally:
         torch.random.set_rng_state(generator_state)
@@ -89,7 +89,7 @@ def perplexity(gpt, data: SequenceSet, batch_size: int = 64) -> float:
             scores = gpt.backbone.token_logits(gpt.backbone.hidden_states(tokens)[:, :-1][predicted])
             loss_sum += float(F.cross_entropy(scores.float(), targets, reduction="sum"))
             count += targets.numel()
-            if start // batch_size % RELEASE_EVERY == RELEASE_EVERY - 1:
+            if release_due(start // batch_size + 1, tokens.device):
                 release_freed_memory()
     return math.exp(loss_sum / count)
 

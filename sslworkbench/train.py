@@ -33,7 +33,7 @@ from .data.dataset import Dataset, move
 from .errors import TrainingStopped, WorkbenchError
 from .evaluate import effective_rank, embed, embedding_std, knn_accuracy
 from .methods.base import Method
-from .runtime import RELEASE_EVERY, pick_device, release_freed_memory
+from .runtime import pick_device, release_due, release_freed_memory
 
 OPTIMIZERS = ("adamw", "sgd")
 DEFAULT_LR = 2e-3  # AdamW's peak learning rate for every method that does not recommend its own
@@ -356,7 +356,7 @@ class Trainer:
                 for batch in self._batches():
                     logs = self._one_step(batch)
                     self.step += 1
-                    if self.device.type == "cpu" and self.step % RELEASE_EVERY == 0:
+                    if release_due(self.step, self.device):
                         release_freed_memory()  # the C heap keeps freed tensors otherwise (runtime.py)
                     self.batch_in_epoch += 1
                     self.history.steps.append(logs)

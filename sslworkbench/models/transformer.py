@@ -157,13 +157,12 @@ class Transformer(nn.Module):
     def position_ids(self, tokens: torch.Tensor) -> torch.Tensor:
         """0, 1, 2, … along each row; with ``restart_positions``, the tokens after
         the first [SEP] count again from 1 (as if [CLS] stood before them)."""
-        n, length = tokens.shape
-        positions = torch.arange(length, device=tokens.device).expand(n, length)
+        positions = torch.arange(tokens.shape[1], device=tokens.device).expand(tokens.shape)
         if not self.restart_positions:
             return positions
-        sep = tokens == self.sep_id
-        first_sep = torch.where(sep.any(1), sep.long().argmax(1), length)[:, None]
-        return torch.where(positions > first_sep, positions - first_sep, positions)
+        second = self.segment_ids(tokens)                        # 1 after the first [SEP]
+        first_sep = (1 - second).sum(1, keepdim=True) - 1        # where the first part ends
+        return positions - second * first_sep
 
     def segment_ids(self, tokens: torch.Tensor) -> torch.Tensor:
         """0 up to and including the first [SEP], 1 after it."""
