@@ -18,6 +18,7 @@ import torch
 
 from .augment import make_views, simclr_views
 from .methods import build_method
+from .models import sized_options
 from .runtime import pick_device
 
 
@@ -68,21 +69,23 @@ def torchvision_loop_views_per_second(batch_size: int = 256, size: int = 32, rep
     return batch_size / _time(lambda: torch.stack([pipeline(image) for image in images]), torch.device("cpu"), repeats)
 
 
-def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size: int = 32, device="auto", repeats: int = 5) -> dict:
-    """SimCLR steps on random images: images/s (counting each source image once)
-    and the fraction of the step spent making the two views."""
+def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size: int = 32, device="auto", repeats: int = 5,
+                       method: str = "simclr") -> dict:
+    """Training steps of ``method`` on random images: images/s (counting each
+    source image once) and the fraction of the step spent making the views."""
     device = pick_device(device)
     torch.manual_seed(0)
-    method = build_method("simclr", backbone=backbone, image_size=size).to(device)
-    optimizer = torch.optim.AdamW(method.parameters(), lr=1e-3)
+    model = build_method(method, backbone=backbone, image_size=size, backbone_options=sized_options(backbone, size)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     images = _fake_images(batch_size, size, device)
+    labels = torch.arange(batch_size, device=device) % 10  # for the supervised baseline; the others ignore them
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
 
     def step():
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
-            loss = method.training_step((images, None))["loss"]
+            loss = model.training_step((images, labels))["loss"]
         if scaler:
             scaler.scale(loss).backward()
             scaler.step(optimizer)
@@ -92,8 +95,10 @@ def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size:
             optimizer.step()
 
     step_seconds = _time(step, device, repeats)
-    views_seconds = _time(lambda: method.views.pairs(images), device, repeats)
+    make_views_of = model.views.pairs if model.uses_dataset_views else model.views  # two views, or one
+    views_seconds = _time(lambda: make_views_of(images), device, repeats)
     return {
+        "method": method,
         "backbone": backbone,
         "device": str(device),
         "batch_size": batch_size,

@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     pretrain = commands.add_parser("pretrain", help="pretrain a method, then evaluate it against the baselines")
     pretrain.add_argument("method", help="method name, e.g. simclr (see `sslworkbench list`)")
-    pretrain.add_argument("--backbone", default=None, help="small_cnn (the image methods' CPU default), resnet18, token_cnn (the text methods' default)")
+    pretrain.add_argument("--backbone", default=None, help="small_cnn (the image methods' CPU default), resnet18, vit (a tiny vision transformer; MAE's default), token_cnn (the text methods' default)")
     pretrain.add_argument("--epochs", type=int, default=None, help="epochs in total (default: 10, TrainConfig's)")
     pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128)")
     pretrain.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3 with AdamW, or the method's recommended_lr)")

@@ -266,6 +266,42 @@ def baselines(train: Dataset, test: Dataset, backbone: str = "small_cnn", seed: 
     }
 
 
+@torch.no_grad()
+def object_attention_share(backbone: torch.nn.Module, images, masks: torch.Tensor, batch_size: int = 256) -> dict:
+    """How much of the [CLS] token's attention falls on the object, against how
+    much of the image the object covers (Caron et al. 2021 show DINO's ViT
+    attention segmenting objects; this is that, measured).
+
+    ``images`` an ImageSet or uint8/float images (N, 3, H, W); ``masks`` (N, H, W)
+    in [0, 1], the object's share of each pixel (``shapes.object_masks``).
+    For each image and head: attention share = Σ_patches a_p · m_p / Σ_patches a_p,
+    where a_p is [CLS]'s attention to patch p in the last block and m_p the
+    object's share of that patch; area share = the mean of m_p. Returns the means
+    over images: ``attention_share`` (heads averaged), ``per_head``, ``area_share``
+    and ``ratio`` = attention share / area share (1: attention ignores the object).
+    """
+    if not hasattr(backbone, "attention_maps"):
+        raise WorkbenchError(f"object_attention_share needs a vision transformer (backbone 'vit'), not {type(backbone).__name__}.")
+    if isinstance(images, ImageSet):
+        images = images.images
+    check_images(images, "images")
+    if masks.shape != (images.shape[0], *images.shape[-2:]):
+        raise WorkbenchError(f"masks must be (N, H, W) = {(images.shape[0], *images.shape[-2:])}, one per image; got {tuple(masks.shape)}.")
+    device = next(backbone.parameters()).device
+    patch = backbone.patch_size
+    shares, areas = [], []
+    with eval_mode(backbone):
+        for start in range(0, images.shape[0], batch_size):
+            batch = Dataset.model_inputs(images[start : start + batch_size].to(device))
+            attention = backbone.attention_maps(batch).float().cpu().flatten(2)  # (n, heads, P)
+            coverage = F.avg_pool2d(masks[start : start + batch_size, None].float(), patch).flatten(1)  # (n, P)
+            shares.append((attention * coverage[:, None]).sum(-1) / attention.sum(-1))
+            areas.append(coverage.mean(1))
+    per_head, area = torch.cat(shares).mean(0), float(torch.cat(areas).mean())
+    share = float(per_head.mean())
+    return {"attention_share": share, "per_head": per_head.tolist(), "area_share": area, "ratio": share / area}
+
+
 def cluster_purity(labels, clusters) -> float:
     """Fraction of points whose cluster's most common label is their own label.
 

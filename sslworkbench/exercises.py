@@ -7,6 +7,8 @@
     exercises.check_causal_lm_loss(my_loss)  # GPT's next-token loss
     exercises.check_retrieval_accuracy(my_retrieval_accuracy)   # top-1 translation retrieval
     exercises.check_precision_at_k(my_precision_at_k)           # image retrieval within a set
+    exercises.check_patchify(my_patchify)    # a ViT's tokens: images cut into patch vectors
+    exercises.check_masked_patch_loss(my_loss)                   # MAE's loss on hidden patches
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -29,9 +31,10 @@ from .augment import grayscale
 from .downstream import nearest_neighbours, precision_at_k
 from .errors import WorkbenchError
 from .evaluate import cluster_purity
-from .losses import info_nce, nt_xent, skipgram_negative_sampling, token_prediction_loss
+from .losses import info_nce, masked_patch_mse, nt_xent, skipgram_negative_sampling, token_prediction_loss
 from .methods.ema import ema_update
 from .methods.gpt import next_token_targets
+from .models.vit import patchify
 from .notebook import show
 from .pretext import rotate
 from .text import retrieval_accuracy
@@ -233,6 +236,34 @@ def check_precision_at_k(candidate) -> bool:
     return _check("precision_at_k", candidate, cases)
 
 
+def check_patchify(candidate) -> bool:
+    """Compare ``candidate(images, patch_size)`` with the ViT's ``patchify``: (N, C, H, W) →
+    (N, P, patch_size² · C), patches in reading order, each flattened row by row with the
+    channels last. Cases: several sizes, patch sizes 1 to the whole image, one channel."""
+    generator = torch.Generator().manual_seed(10)
+    cases = []
+    for n, c, side, p in [(1, 3, 8, 4), (2, 3, 32, 4), (3, 3, 12, 3), (2, 1, 6, 2), (1, 3, 4, 4), (2, 3, 4, 1)]:
+        images = torch.rand(n, c, side, side, generator=generator)
+        cases.append((f"images {(n, c, side, side)}, patch_size {p}", (images, p), _tensor_like(patchify(images, p), 0.0)))
+    return _check("patchify", candidate, cases)
+
+
+def check_masked_patch_loss(candidate, atol: float = 1e-5) -> bool:
+    """Compare ``candidate(prediction, target, mask)`` with MAE's loss ``masked_patch_mse``:
+    predictions and targets (N, P, D), mask (N, P) with 1 on hidden patches → each patch's
+    mean squared error, averaged over the hidden patches. Cases: several sizes and mask
+    ratios, one hidden patch, every patch hidden, patches with very different errors."""
+    generator = torch.Generator().manual_seed(11)
+    cases = []
+    for n, patches, d, ratio in [(1, 4, 3, 0.25), (2, 16, 12, 0.75), (4, 64, 48, 0.9), (3, 9, 5, 1.0), (2, 64, 48, 0.5)]:
+        prediction, target = torch.randn(n, patches, d, generator=generator), torch.randn(n, patches, d, generator=generator)
+        target[:, ::2] *= 5  # the visible patches must not count, whatever their error
+        mask = (torch.rand(n, patches, generator=generator).argsort(1) < max(1, round(ratio * patches))).float()
+        cases.append((f"N={n}, P={patches}, D={d}, {int(mask.sum())} hidden patches", (prediction, target, mask),
+                      _number_near(float(masked_patch_mse(prediction, target, mask)), atol)))
+    return _check("masked_patch_loss", candidate, cases)
+
+
 def _tensor_like(want: torch.Tensor, atol: float):
     """A judge for an image-shaped result: the same shape, values within ``atol``."""
     def judge(got) -> str | None:
@@ -334,6 +365,8 @@ SOLVED = {
     "causal_lm_loss": solutions.causal_lm_loss,
     "retrieval_accuracy": solutions.retrieval_accuracy,
     "precision_at_k": solutions.precision_at_k,
+    "patchify": solutions.patchify,
+    "masked_patch_loss": solutions.masked_patch_loss,
 }
 
 

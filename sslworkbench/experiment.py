@@ -22,6 +22,7 @@ wherever it is called from:
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -32,6 +33,7 @@ from .errors import WorkbenchError
 from .evaluate import baselines as baseline_scores
 from .evaluate import evaluate_backbone
 from .methods import METHODS, build_method, settings_of
+from .models import sized_options
 from .runtime import seed_everything
 from .train import History, TrainConfig, Trainer
 
@@ -75,6 +77,11 @@ def method_settings(name: str, train_set: Dataset, settings: dict) -> dict:
     for key, value in from_data.items():
         if key in accepted:
             settings.setdefault(key, value)
+    if "image_size" in from_data:  # a backbone built for one image size (the ViT) is built for the data's
+        backbone = settings.get("backbone", inspect.signature(METHODS[name].__init__).parameters["backbone"].default)
+        options = sized_options(backbone, settings.get("image_size", from_data["image_size"]), settings.get("backbone_options"))
+        if options:
+            settings["backbone_options"] = options
     defaults = VIEW_DEFAULTS.get(train_set.name)
     if defaults and METHODS[name].uses_dataset_views:
         settings["views"] = {**defaults, **(settings.get("views") or {})}

@@ -103,7 +103,7 @@ def _frozen_parameters(backbone: nn.Module, freeze) -> list[nn.Parameter]:
 
 
 def _is_input_layer(name: str) -> bool:
-    return "embedding" in name or name.startswith("normalize")
+    return "embedding" in name or name.startswith("normalize") or name == "cls_token"  # the ViT's [CLS] is an input
 
 
 @torch.no_grad()

@@ -308,6 +308,30 @@ def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tenso
     return (mask * (prediction - target) ** 2).sum() / covered
 
 
+def masked_patch_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    r"""MAE's loss: the mean squared error over the hidden patches only (He et al. 2022, §3).
+
+    .. math::
+        L = \frac{\sum_{n,p} M_{np} \, \frac{1}{D} \sum_{d} (\hat x_{npd} - x_{npd})^2}{\sum_{n,p} M_{np}}
+
+    ``prediction`` and ``target`` (N, P, D): P patches of D values each;
+    ``mask`` (N, P) is 1 where a patch was hidden from the encoder. Visible patches
+    cost nothing: copying what it was shown would teach the model nothing.
+    """
+    if prediction.shape != target.shape or prediction.dim() != 3:
+        raise WorkbenchError(
+            f"masked_patch_mse needs prediction and target of the same shape (N, P, D); got "
+            f"{tuple(prediction.shape)} and {tuple(target.shape)}."
+        )
+    if mask.shape != prediction.shape[:2]:
+        raise WorkbenchError(f"masked_patch_mse needs a mask of shape (N, P) = {tuple(prediction.shape[:2])}; got {tuple(mask.shape)}.")
+    mask = mask.to(prediction.dtype)
+    if mask.sum() == 0:
+        raise WorkbenchError("masked_patch_mse: no patch is hidden, there is nothing to reconstruct.")
+    per_patch = ((prediction - target) ** 2).mean(dim=-1)
+    return (per_patch * mask).sum() / mask.sum()
+
+
 def adversarial_discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     r"""The discriminator's GAN loss (Goodfellow et al. 2014), on logits:
 

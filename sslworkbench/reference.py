@@ -10,7 +10,8 @@ CLI, and ships in the package with what it was measured to do:
     >>> method = sw.reference.load("simclr-shapes")      # the trained method (backbone + heads), on the CPU
 
 Files: ``data/files/reference/<name>.pt`` (a checkpoint of the weights only, read
-with ``weights_only=True``) and ``data/files/reference/references.json`` (one entry
+with ``weights_only=True``; newer ones store the weights as float16, half the bytes,
+copied into the float32 model on loading) and ``data/files/reference/references.json`` (one entry
 per name). ``load`` checks the file's sha256 against the entry before reading it:
 a changed or damaged file is refused. ``tools/make_reference.py`` makes an entry
 from its command and checks that re-running the command reproduces the scores.

@@ -95,3 +95,21 @@ def precision_at_k(features: torch.Tensor, labels: torch.Tensor, k: int) -> floa
     nearest = similarity.topk(k, dim=1).indices      # (N, k): the k most similar other rows
     same = labels[nearest] == labels[:, None]        # (N, k): True where the label matches the query's
     return same.float().mean().item()
+
+
+def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
+    """Notebook 10: (N, C, H, W) images → (N, P, patch_size² · C) patch vectors, patches
+    in reading order (left to right, then top to bottom), each flattened row by row with
+    the channels last — the order of the ViT's tokens and of MAE's targets."""
+    n, c, h, w = images.shape
+    p = patch_size
+    grid = images.reshape(n, c, h // p, p, w // p, p)   # split each axis into (which patch, where in it)
+    grid = grid.permute(0, 2, 4, 3, 5, 1)                # (N, patch row, patch column, y, x, channel)
+    return grid.reshape(n, (h // p) * (w // p), p * p * c)
+
+
+def masked_patch_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Notebook 10: MAE's loss — each patch's mean squared error, averaged over the hidden
+    patches only (mask 1 = hidden)."""
+    per_patch = ((prediction - target) ** 2).mean(dim=-1)   # (N, P): one error per patch
+    return (per_patch * mask).sum() / mask.sum()            # the visible patches count for nothing

@@ -9,6 +9,7 @@
     >>> viz.embedding_grid({"raw pixels": px, "random init": f0, "SimCLR": f1}, labels, classes)
     >>> viz.bar_comparison({**baselines(train_set, test_set), "SimCLR": scores})
     >>> viz.similarity_histograms({"τ=0.1": {"positive": pos, "negative": neg}})
+    >>> viz.attention_maps(images, vit.attention_maps(images), object_masks)   # where [CLS] looks
 
 Every function returns a :class:`matplotlib.figure.Figure` and never calls
 ``plt.show()``. Jupyter draws the figure when the call is the last line of a
@@ -181,6 +182,35 @@ def retrieval_gallery(queries, gallery, neighbours: torch.Tensor, query_labels=N
     axes[0, 0].set_title("query", fontsize=9)
     for column in range(1, k + 1):
         axes[0, column].set_title(f"#{column}", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def attention_maps(images, maps: torch.Tensor, masks: torch.Tensor | None = None, max_images: int = 6,
+                   title: str | None = None) -> Figure:
+    """Each image (first column) next to where its [CLS] token looks, one column per
+    head and one for their mean: ``maps`` (N, heads, grid, grid), e.g. from
+    ``vit.attention_maps(images)``. With ``masks`` (N, H, W) the object's outline is
+    drawn over every map (``shapes.object_masks``)."""
+    images, _, _ = _unpack_images(images)
+    maps = torch.as_tensor(maps).float()
+    if maps.dim() != 4 or maps.shape[0] != images.shape[0]:
+        raise WorkbenchError(f"maps must be (N, heads, grid, grid), one per image ({images.shape[0]}); got {tuple(maps.shape)}.")
+    n, heads, side = min(images.shape[0], max_images), maps.shape[1], images.shape[-1]
+    fig, axes = figure(n, heads + 2, size=(1.25 * (heads + 2) + 0.4, 1.3 * n + (0.4 if title else 0)))
+    extent = (-0.5, side - 0.5, side - 0.5, -0.5)  # the patch grid stretched over the image's pixels
+    for row in range(n):
+        axes[row, 0].imshow(_to_display(images[row : row + 1])[0], interpolation="nearest")
+        for column, attention in enumerate([*maps[row], maps[row].mean(0)], start=1):
+            axes[row, column].imshow(attention.numpy(), cmap="inferno", extent=extent, interpolation="nearest")
+            if masks is not None:
+                axes[row, column].contour(masks[row].numpy(), levels=[0.5], colors="cyan", linewidths=0.8)
+        for ax in axes[row]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    for column, name in enumerate(["image", *(f"head {h + 1}" for h in range(heads)), "mean"]):
+        axes[0, column].set_title(name, fontsize=9)
     if title:
         fig.suptitle(title)
     return fig

@@ -154,3 +154,22 @@ def test_a_colour_cue_ties_hue_to_class_and_leaves_every_other_draw_alone():
         load_dataset("shapes", n=5, cache=False, class_colour=1.5)
     with pytest.raises(WorkbenchError, match="colour_offset"):
         load_dataset("shapes", n=5, cache=False, class_colour=1.0, colour_offset=10)
+
+
+def test_object_masks_are_the_coverage_the_images_were_drawn_with(monkeypatch):
+    from sslworkbench.data import shapes
+
+    drawn = []
+    original = shapes._coverage
+    monkeypatch.setattr(shapes, "_coverage", lambda *pose: drawn.append(original(*pose)) or drawn[-1])
+    data = shapes.generate("test", n=30)
+    masks = shapes.object_masks(data)
+    assert masks.shape == (30, 32, 32) and 0 <= masks.min() and masks.max() <= 1
+    truth = torch.from_numpy(drawn[0][:30])  # what the generator painted (one chunk of 500)
+    # the same pose, stored in float32: at most an edge pixel's coverage differs a little
+    assert (masks - truth).abs().mean() < 1e-3 and (masks - truth).abs().max() < 0.3
+    assert 0.05 < masks.mean() < 0.4
+    with pytest.raises(WorkbenchError, match="resized"):
+        shapes.object_masks(data.resized(16))
+    with pytest.raises(WorkbenchError, match="needs a shapes split"):
+        shapes.object_masks(load_dataset("digits", "test", n=5))

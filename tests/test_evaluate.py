@@ -259,3 +259,38 @@ def test_effective_rank_and_std_tell_collapse_from_spread():
     assert embedding_std(collapsed) < 1e-3
     line = random(100, 1) * torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float64) + torch.tensor([[0.0, 0.0, 100.0]], dtype=torch.float64)
     assert effective_rank(line) < 1.01  # (almost) all variance along one direction
+
+
+class _Looks(torch.nn.Module):
+    """A stand-in ViT whose [CLS] attention is given: on the object, or uniform."""
+
+    patch_size = 4
+
+    def __init__(self, masks, on_object: bool):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+        self.masks, self.on_object = masks, on_object
+
+    def attention_maps(self, images):
+        coverage = torch.nn.functional.avg_pool2d(self.masks[: images.shape[0], None], 4)  # (n, 1, 8, 8)
+        maps = coverage if self.on_object else torch.ones_like(coverage)
+        return (0.9 * maps / maps.sum((2, 3), keepdim=True)).expand(-1, 2, -1, -1)
+
+
+def test_object_attention_share_compares_attention_with_the_objects_area():
+    from sslworkbench.data.shapes import object_masks
+    from sslworkbench.evaluate import object_attention_share
+
+    data = load_dataset("shapes", "test", n=20)
+    masks = object_masks(data)
+    uniform = object_attention_share(_Looks(masks, False), data, masks)
+    assert uniform["ratio"] == pytest.approx(1, abs=1e-5)
+    assert uniform["area_share"] == pytest.approx(float(masks.mean()), abs=1e-5)
+    focused = object_attention_share(_Looks(masks, True), data, masks)
+    assert focused["ratio"] > 2 and len(focused["per_head"]) == 2
+    real = object_attention_share(build_backbone("vit", width=16, depth=1, heads=2), data, masks)
+    assert 0 < real["attention_share"] < 1
+    with pytest.raises(WorkbenchError, match="needs a vision transformer"):
+        object_attention_share(build_backbone("small_cnn"), data, masks)
+    with pytest.raises(WorkbenchError, match="masks must be"):
+        object_attention_share(_Looks(masks, False), data, masks[:3])

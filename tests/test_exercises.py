@@ -92,7 +92,8 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
 
     checks = (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce, exercises.check_grayscale,
               exercises.check_rotation_batch, exercises.check_ema_update, exercises.check_skipgram_loss,
-              exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy, exercises.check_precision_at_k)
+              exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy, exercises.check_precision_at_k,
+              exercises.check_patchify, exercises.check_masked_patch_loss)
     for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
@@ -272,6 +273,45 @@ def test_precision_at_k_checker(capsys):
         assert out.startswith("✗ precision_at_k: N=") and "expected" in out, out
     assert not exercises.check_precision_at_k(raises)
     assert capsys.readouterr().out.startswith("✗ precision_at_k: raised RuntimeError")
+
+
+def test_patchify_checker(capsys):
+    def with_unfold(images, p):   # torch's unfold: the same patches, written another way
+        patches = images.unfold(2, p, p).unfold(3, p, p)          # (N, C, rows, columns, p, p)
+        return patches.permute(0, 2, 3, 4, 5, 1).reshape(images.shape[0], -1, p * p * images.shape[1])
+
+    def channels_first(images, p):   # each patch flattened channel by channel: not the ViT's order
+        patches = images.unfold(2, p, p).unfold(3, p, p)
+        return patches.permute(0, 2, 3, 1, 4, 5).reshape(images.shape[0], -1, p * p * images.shape[1])
+
+    def column_order(images, p):     # patches read top to bottom first
+        patches = images.unfold(2, p, p).unfold(3, p, p)
+        return patches.permute(0, 3, 2, 4, 5, 1).reshape(images.shape[0], -1, p * p * images.shape[1])
+
+    assert exercises.check_patchify(with_unfold)
+    assert capsys.readouterr().out.startswith("✓ patchify matches")
+    for wrong in (channels_first, column_order):
+        assert not exercises.check_patchify(wrong)
+        assert capsys.readouterr().out.startswith("✗ patchify: images (")
+
+
+def test_masked_patch_loss_checker(capsys):
+    def over_every_patch(prediction, target, mask):   # the visible patches must not count
+        return ((prediction - target) ** 2).mean()
+
+    def over_values(prediction, target, mask):        # the same weight per hidden value: the same number
+        hidden = mask.unsqueeze(-1).expand_as(prediction).bool()
+        return ((prediction - target)[hidden] ** 2).mean()
+
+    def summed(prediction, target, mask):             # a sum, not a mean, over the patch's values
+        return (((prediction - target) ** 2).sum(-1) * mask).sum() / mask.sum()
+
+    assert exercises.check_masked_patch_loss(over_values)
+    assert capsys.readouterr().out.startswith("✓ masked_patch_loss matches")
+    for wrong in (over_every_patch, summed):
+        assert not exercises.check_masked_patch_loss(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ masked_patch_loss: N=") and "expected" in out, out
 
 
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):

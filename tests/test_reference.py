@@ -54,7 +54,12 @@ def test_a_changed_file_or_an_unknown_name_is_refused(folder):
 
 #: the sha256 of every shipped reference checkpoint, pinned here as well as in references.json: a re-made
 #: file must be a deliberate change of both (tools/make_reference.py writes the manifest, not this test)
-PINNED = {"simclr-shapes": "0cfed2b5fe2897ac246ca850f938e973f3bb49c07d6a5caad5d5ae8190a1db5b"}
+PINNED = {
+    "simclr-shapes": "0cfed2b5fe2897ac246ca850f938e973f3bb49c07d6a5caad5d5ae8190a1db5b",
+    "mae-vit-shapes": "fa1eb95ef4cf782d46f06b45dc2bbe9d084dc3d054696195d61f37c28cc3e42b",
+    "dino-vit-shapes": "d66da73a4df49b80467b8616e1dc34eb7c47fb522100f761e43f057b2078b693",
+    "simclr-vit-shapes": "e945b421f7012ec6c21af28b46ce6abefade8b5dfc1e826fc8be6b523ff877a1",
+}
 
 
 def test_every_shipped_reference_matches_its_hash_and_loads():
@@ -65,5 +70,11 @@ def test_every_shipped_reference_matches_its_hash_and_loads():
         assert (reference.FOLDER / f"{name}.pt").stat().st_size == entry["bytes"]
         method = reference.load(name)  # checks the sha256, reads with weights_only=True
         assert method.name == entry["method"]
+        if entry.get("weights") == "float16":  # stored at half size, loaded back into the float32 model
+            stored = torch.load(reference.FOLDER / f"{name}.pt", weights_only=True)["model"]
+            assert all(v.dtype == torch.float16 for v in stored.values() if v.is_floating_point())
+            assert all(p.dtype == torch.float32 for p in method.parameters())
+            for key in ("knn", "linear"):  # measured on the shipped weights: within half a point of the run's
+                assert abs(entry["shipped_scores"][key] - entry["scores"][key]) < 0.005, (name, key)
     total = sum(entry["bytes"] for entry in shipped.values())
     assert total < 8_000_000, f"reference checkpoints take {total:,} bytes: keep them to a few MB"

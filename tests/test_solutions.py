@@ -13,6 +13,8 @@ CHECKERS = {
     "causal_lm_loss": exercises.check_causal_lm_loss,
     "retrieval_accuracy": exercises.check_retrieval_accuracy,
     "precision_at_k": exercises.check_precision_at_k,
+    "patchify": exercises.check_patchify,
+    "masked_patch_loss": exercises.check_masked_patch_loss,
 }
 
 

@@ -314,3 +314,15 @@ def test_similarity_histograms_one_panel_per_run_with_means():
         viz.similarity_histograms({})
     with pytest.raises(WorkbenchError, match="'positive' and 'negative'"):
         viz.similarity_histograms({"a": {"positive": torch.zeros(3)}})
+
+
+def test_attention_maps_show_every_head_their_mean_and_the_outline(images):
+    maps = torch.rand(10, 3, 4, 4)
+    masks = torch.zeros(10, 16, 16)
+    masks[:, 4:12, 4:12] = 1
+    fig = viz.attention_maps(images, maps, masks, max_images=4)
+    assert isinstance(fig, Figure) and len(fig.axes) == 4 * 5  # image, 3 heads, mean
+    assert [ax.get_title() for ax in fig.axes[:5]] == ["image", "head 1", "head 2", "head 3", "mean"]
+    assert any(ax.collections for ax in fig.axes[1:5])  # the object's outline
+    with pytest.raises(WorkbenchError, match="maps must be .N, heads, grid, grid."):
+        viz.attention_maps(images, maps[:3], masks)

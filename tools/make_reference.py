@@ -7,9 +7,11 @@
 Making one: the command (always a ``sslworkbench pretrain ...`` command of the CLI) is run
 as given, with ``--out`` and ``--json`` added. Of the checkpoint it writes, only what is
 needed to rebuild the trained method is kept (method name, settings, weights, the dataset's
-name and size: no optimiser state, no history), saved to
+name and size: no optimiser state, no history), its floating-point weights stored as
+float16 (half the bytes: the checkpoints must stay a few MB in all), saved to
 ``sslworkbench/data/files/reference/<name>.pt``; its sha256, size and the command's measured
-scores (kNN and linear probe, and the baselines) go into ``references.json`` beside it.
+scores (kNN and linear probe, and the baselines) go into ``references.json`` beside it, with
+``shipped_scores``: the same probes measured on the float16 weights as shipped.
 
 Checking one: the recorded command is run again into a temporary folder and its kNN and
 linear-probe accuracies are compared with the recorded ones; the check passes when each is
@@ -64,7 +66,7 @@ def make(name: str, command: str) -> None:
         report = run_command(command, Path(folder) / "full.pt")
         full = load_checkpoint(Path(folder) / "full.pt")
     path = save_atomic({key: full[key] for key in KEPT}, reference.FOLDER / f"{name}.pt")
-    scores, baselines = scores_of(report)
+    scores, baselines = scores_of(report)  # of the float32 weights the command trained
     entries = json.loads(reference.MANIFEST.read_text()) if reference.MANIFEST.is_file() else {}
     entries[name] = {
         "command": command,
@@ -81,8 +83,30 @@ def make(name: str, command: str) -> None:
         "made_with": {"sslworkbench": __version__, "torch": torch.__version__.split("+")[0]},
     }
     reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
-    print(f"{name}: {path.stat().st_size:,} bytes, sha256 {entries[name]['sha256']}, "
-          f"kNN {scores['knn']:.1%}, linear {scores['linear']:.1%} ({report['train_seconds']:.0f} s of training)")
+    print(f"{name}: kNN {scores['knn']:.1%}, linear {scores['linear']:.1%} ({report['train_seconds']:.0f} s of training)")
+    shrink(name)
+
+
+def shrink(name: str) -> None:
+    """Store the reference's floating-point weights as float16 (half the bytes; ``load``
+    puts them back into the float32 model), and measure the kNN and linear probe of the
+    weights as shipped, next to the recorded ones of the float32 run."""
+    from sslworkbench import evaluate_backbone, load_dataset
+
+    path = reference.FOLDER / f"{name}.pt"
+    stored = load_checkpoint(path)
+    stored["model"] = {key: value.half() if value.is_floating_point() else value for key, value in stored["model"].items()}
+    save_atomic(stored, path)
+    entries = json.loads(reference.MANIFEST.read_text())
+    entry = entries[name]
+    entry.update(sha256=reference.sha256_of(path), bytes=path.stat().st_size, weights="float16")
+    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+    method = reference.load(name)
+    shipped = evaluate_backbone(method.backbone, load_dataset(entry["dataset"], "train"), load_dataset(entry["dataset"], "test"))
+    entry["shipped_scores"] = {key: round(float(value), 4) for key, value in shipped.items()}
+    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+    print(f"{name}: {entry['bytes']:,} bytes (float16 weights), sha256 {entry['sha256']}; as shipped: "
+          + ", ".join(f"{key} {shipped[key]:.2%} (float32 run {entry['scores'][key]:.2%})" for key in ("knn", "linear")))
 
 
 def check(name: str, tolerance: float) -> bool:
@@ -106,10 +130,15 @@ def main() -> int:
     parser.add_argument("name", help="the reference's name, e.g. simclr-shapes")
     parser.add_argument("command", nargs="?", help="the sslworkbench pretrain command line that makes it (quoted)")
     parser.add_argument("--check", action="store_true", help="re-run the recorded command and compare the scores")
+    parser.add_argument("--shrink", action="store_true",
+                        help="store an existing reference's weights as float16 and measure them (making one does this)")
     parser.add_argument("--tolerance", type=float, default=1.0, help="points of accuracy allowed by --check (default 1)")
     args = parser.parse_args()
     if args.check:
         return 0 if check(args.name, args.tolerance) else 1
+    if args.shrink:
+        shrink(args.name)
+        return 0
     if not args.command:
         parser.error("give the command that makes the reference (or --check)")
     make(args.name, args.command)

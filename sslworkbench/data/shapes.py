@@ -214,6 +214,37 @@ def _object_frame(side: int, cx, cy, scale, rotation):
     return (dx * cos + dy * sin) / _column(scale), (-dx * sin + dy * cos) / _column(scale)
 
 
+def _coverage(labels, cx, cy, scale, rotation) -> np.ndarray:
+    """(n, SIZE, SIZE) float32: how much of each pixel the object covers —
+    inside-tests on a supersampled grid, averaged down (anti-aliased edges)."""
+    n = len(labels)
+    mask = np.zeros((n, SIZE * SUPERSAMPLE, SIZE * SUPERSAMPLE), dtype=np.float32)
+    u, v = _object_frame(SIZE * SUPERSAMPLE, cx, cy, scale, rotation)
+    for label, name in enumerate(CLASSES):
+        index = labels == label
+        mask[index] = SHAPE_TESTS[name](u[index], v[index])
+    return mask.reshape(n, SIZE, SUPERSAMPLE, SIZE, SUPERSAMPLE).mean(axis=(2, 4))
+
+
+def object_masks(data: ImageSet) -> torch.Tensor:
+    """(N, 32, 32) in [0, 1]: each image's object, as the share of each pixel it
+    covers. Drawn again from what the generator recorded (the label and the
+    extras ``x``, ``y``, ``scale``, ``rotation``), with the same inside-tests as
+    the images: ground truth for where an object is (attention maps, notebook 10)."""
+    pose = ("x", "y", "scale", "rotation")
+    if data.name != "shapes" or any(key not in data.extras for key in pose):
+        raise WorkbenchError("object_masks needs a shapes split as loaded (its extras record each object's pose).")
+    if data.image_size != SIZE:
+        raise WorkbenchError(f"object_masks draws {SIZE}×{SIZE} masks; this split was resized to {data.image_size}.")
+    labels = data.labels.numpy()
+    x, y, scale, rotation = (data.extras[key].double().numpy() for key in pose)
+    return torch.from_numpy(np.concatenate([
+        _coverage(labels[start : start + CHUNK], x[start : start + CHUNK], y[start : start + CHUNK],
+                  scale[start : start + CHUNK], rotation[start : start + CHUNK])
+        for start in range(0, len(labels), CHUNK)
+    ]))
+
+
 UPRIGHT_SPREAD = math.radians(15)  # upright mode: largest tilt of object, light and background
 
 
@@ -271,14 +302,7 @@ def _render_chunk(
         value = np.where(dark_background, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.3, k))
         object_rgb[close] = _hsv_to_rgb(object_hue[close], rng.uniform(0.2, 1.0, k) * object_saturation, value)
 
-    # the shape's coverage of each pixel: inside-tests on a supersampled grid,
-    # averaged down (anti-aliased edges)
-    mask = np.zeros((n, SIZE * SUPERSAMPLE, SIZE * SUPERSAMPLE), dtype=np.float32)
-    u, v = _object_frame(SIZE * SUPERSAMPLE, cx, cy, scale, rotation)
-    for label, name in enumerate(CLASSES):
-        index = labels == label
-        mask[index] = SHAPE_TESTS[name](u[index], v[index])
-    mask = mask.reshape(n, SIZE, SUPERSAMPLE, SIZE, SUPERSAMPLE).mean(axis=(2, 4))[..., None]
+    mask = _coverage(labels, cx, cy, scale, rotation)[..., None]
 
     # background: a two-colour gradient along a random direction, plus a texture
     x, y = _grid(SIZE)

@@ -25,6 +25,7 @@ from .context_encoder import ContextEncoder
 from .dino import DINO
 from .gpt import GPT
 from .jigsaw import Jigsaw
+from .mae import MAE
 from .memory_bank import MemoryBank
 from .mlm import MaskedLanguageModel
 from .moco import MoCo
@@ -46,6 +47,8 @@ for method in (
     Autoencoder, DenoisingAutoencoder, VAE,
     # the joint-embedding methods (notebooks 01, 02, 04, 05)
     SimCLR, MoCo, MemoryBank, BYOL, SimSiam, BarlowTwins, VICReg, DINO, SupCon, MICLe,
+    # masked image modelling on a vision transformer (notebook 10)
+    MAE,
     # token sequences (text: notebooks 06–08)
     SpanContrast, Word2Vec, MaskedLanguageModel, BERT, GPT, TranslationLM,
 ):

@@ -117,6 +117,13 @@ class DINO(Method):
         config = simclr_views(image_size)
         config = config.replace(**views) if views else config
         self.views = Views(config)
+        fixed_size = getattr(self.backbone, "image_size", None)
+        if local_crops and isinstance(fixed_size, int) and local_size != fixed_size:
+            raise WorkbenchError(
+                f"This {backbone} reads only {fixed_size}×{fixed_size} images (its position embedding has one grid), "
+                f"so local crops of {local_size}×{local_size} cannot be encoded: use local_size={fixed_size} (small "
+                "regions, resized up), or local_crops=0."
+            )
         self.local_crops = local_crops
         self.local_views = Views(config.replace(size=local_size, scale=tuple(local_scale)))
         self.head = DINOHead(self.backbone.feature_dim, out_dim, hidden_dim, bottleneck_dim, head_batchnorm)

@@ -10,6 +10,8 @@ A backbone maps a batch of inputs to (N, feature_dim) features and exposes
 Adding one: a module with the ``nn.Module``, and one line in ``BACKBONES``.
 """
 
+import inspect
+
 from torch import nn
 
 from ..errors import WorkbenchError
@@ -18,15 +20,26 @@ from .backbones import ResNet18CIFAR, SmallCNN
 from .heads import classifier, projection_head
 from .token_cnn import TokenCNN
 from .transformer import Transformer
+from .vit import ViT
 from .word_vectors import WordVectors
 
 BACKBONES = Registry("backbone", {
     "small_cnn": SmallCNN,        # 4 conv blocks, width 32: the CPU default for 32×32 images
     "resnet18": ResNet18CIFAR,    # ResNet-18 with the CIFAR stem: the papers' backbone
+    "vit": ViT,                   # a tiny vision transformer: 4×4 patches, the text model's blocks
     "token_cnn": TokenCNN,        # embeddings + 1-D convolutions, for token sequences
     "transformer": Transformer,   # a small pre-norm transformer, bidirectional or causal (text)
     "word_vectors": WordVectors,  # one vector per word, averaged over a sequence (word2vec)
 })
+
+
+def sized_options(backbone: str, image_size: int, options: dict | None = None) -> dict:
+    """``options`` with ``image_size`` added for a backbone built for one image size
+    (the ViT's position embedding); the options given win. Other backbones take any size."""
+    options = dict(options or {})
+    if "image_size" in inspect.signature(BACKBONES[backbone].__init__).parameters:
+        options = {"image_size": image_size, **options}
+    return options
 
 
 def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
@@ -38,6 +51,7 @@ def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
 
 
 __all__ = [
-    "BACKBONES", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "WordVectors", "build_backbone", "classifier",
+    "BACKBONES", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "ViT", "WordVectors", "build_backbone", "classifier",
+    "sized_options",
     "projection_head",
 ]

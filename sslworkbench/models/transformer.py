@@ -31,6 +31,8 @@ weights, as in GPT and BERT).
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -55,6 +57,13 @@ class SelfAttention(nn.Module):
             dropout_p=self.dropout if self.training else 0.0,
         )
         return self.out(y.transpose(1, 2).reshape(n, length, width))
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The attention weights softmax(QKᵀ/√d) of every head, (N, heads, L, L), without
+        masks: what the fused kernel computes inside but does not return (for pictures)."""
+        n, length, width = x.shape
+        q, k, _ = self.qkv(x).view(n, length, 3, self.heads, width // self.heads).permute(2, 0, 3, 1, 4)
+        return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(width // self.heads), dim=-1)
 
 
 class Block(nn.Module):
