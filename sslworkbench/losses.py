@@ -292,7 +292,8 @@ def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tenso
         L_{rec} = \frac{\sum_{n,c,h,w} M_{nhw} (\hat x_{nchw} - x_{nchw})^2}{C \sum_{n,h,w} M_{nhw}}
 
     ``mask`` (N, 1, H, W) is 1 where the image was blacked out; pixels the model
-    could see cost nothing. With a mask of ones it is the plain MSE.
+    could see cost nothing. With a mask of ones it is the plain MSE. It is MAE's
+    :func:`masked_patch_mse` with every pixel a "patch" of its C values.
     """
     if prediction.shape != target.shape or prediction.dim() != 4:
         raise WorkbenchError(
@@ -301,11 +302,10 @@ def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tenso
         )
     if mask.shape != (prediction.shape[0], 1, *prediction.shape[2:]):
         raise WorkbenchError(f"masked_mse needs a mask of shape (N, 1, H, W); got {tuple(mask.shape)}.")
-    mask = mask.to(prediction.dtype)
-    covered = mask.sum() * prediction.shape[1]
-    if covered == 0:
+    if mask.sum() == 0:
         raise WorkbenchError("masked_mse: the mask is empty, there is nothing to reconstruct.")
-    return (mask * (prediction - target) ** 2).sum() / covered
+    # (N, C, H, W) → (N, H·W, C): every pixel a patch of its C values
+    return masked_patch_mse(prediction.flatten(2).transpose(1, 2), target.flatten(2).transpose(1, 2), mask.flatten(1))
 
 
 def masked_patch_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -60,18 +60,36 @@ def scores_of(report: dict) -> tuple[dict, dict]:
     return {"knn": own["knn"], "linear": own["linear"]}, results
 
 
+def _manifest() -> dict:
+    return json.loads(reference.MANIFEST.read_text()) if reference.MANIFEST.is_file() else {}
+
+
+def _write_manifest(entries: dict) -> None:
+    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+
+
+def _float16(weights: dict) -> dict:
+    """Floating-point tensors as float16 (half the bytes; ``load`` copies them into the
+    float32 model); integer buffers (BatchNorm's counters) as they are."""
+    return {key: value.half() if value.is_floating_point() else value for key, value in weights.items()}
+
+
+def _save(name: str, checkpoint: dict, entries: dict) -> None:
+    """Write ``name``.pt with float16 weights and its file's sha256 and size into its entry."""
+    path = save_atomic({**checkpoint, "model": _float16(checkpoint["model"])}, reference.FOLDER / f"{name}.pt")
+    entries[name].update(sha256=reference.sha256_of(path), bytes=path.stat().st_size, weights="float16")
+    _write_manifest(entries)
+
+
 def make(name: str, command: str) -> None:
     reference.FOLDER.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         report = run_command(command, Path(folder) / "full.pt")
         full = load_checkpoint(Path(folder) / "full.pt")
-    path = save_atomic({key: full[key] for key in KEPT}, reference.FOLDER / f"{name}.pt")
     scores, baselines = scores_of(report)  # of the float32 weights the command trained
-    entries = json.loads(reference.MANIFEST.read_text()) if reference.MANIFEST.is_file() else {}
+    entries = _manifest()
     entries[name] = {
         "command": command,
-        "sha256": reference.sha256_of(path),
-        "bytes": path.stat().st_size,
         "method": report["method"],
         "dataset": report["dataset"],
         "backbone": report["backbone"],
@@ -82,29 +100,27 @@ def make(name: str, command: str) -> None:
         "device": report["device"],
         "made_with": {"sslworkbench": __version__, "torch": torch.__version__.split("+")[0]},
     }
-    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+    _save(name, {key: full[key] for key in KEPT}, entries)
     print(f"{name}: kNN {scores['knn']:.1%}, linear {scores['linear']:.1%} ({report['train_seconds']:.0f} s of training)")
-    shrink(name)
+    measure_shipped(name)
 
 
 def shrink(name: str) -> None:
-    """Store the reference's floating-point weights as float16 (half the bytes; ``load``
-    puts them back into the float32 model), and measure the kNN and linear probe of the
-    weights as shipped, next to the recorded ones of the float32 run."""
+    """Store an existing (float32) reference's weights as float16, then measure them."""
+    _save(name, load_checkpoint(reference.FOLDER / f"{name}.pt"), _manifest())
+    measure_shipped(name)
+
+
+def measure_shipped(name: str) -> None:
+    """The kNN and linear probe of the weights as shipped, next to the float32 run's."""
     from sslworkbench import evaluate_backbone, load_dataset
 
-    path = reference.FOLDER / f"{name}.pt"
-    stored = load_checkpoint(path)
-    stored["model"] = {key: value.half() if value.is_floating_point() else value for key, value in stored["model"].items()}
-    save_atomic(stored, path)
-    entries = json.loads(reference.MANIFEST.read_text())
+    entries = _manifest()
     entry = entries[name]
-    entry.update(sha256=reference.sha256_of(path), bytes=path.stat().st_size, weights="float16")
-    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
-    method = reference.load(name)
+    method = reference.load(name)  # checks the new sha256
     shipped = evaluate_backbone(method.backbone, load_dataset(entry["dataset"], "train"), load_dataset(entry["dataset"], "test"))
     entry["shipped_scores"] = {key: round(float(value), 4) for key, value in shipped.items()}
-    reference.MANIFEST.write_text(json.dumps(dict(sorted(entries.items())), indent=2) + "\n")
+    _write_manifest(entries)
     print(f"{name}: {entry['bytes']:,} bytes (float16 weights), sha256 {entry['sha256']}; as shipped: "
           + ", ".join(f"{key} {shipped[key]:.2%} (float32 run {entry['scores'][key]:.2%})" for key in ("knn", "linear")))
 

@@ -46,7 +46,7 @@ from torch import nn
 from ..augment import crop_flip_views, views_with
 from ..errors import WorkbenchError
 from ..losses import masked_patch_mse
-from ..models.transformer import Block, _init_weights
+from ..models.transformer import Block, init_weights
 from ..models.vit import ViT, patchify, sincos_positions, unpatchify
 from ..pretext import prepare
 from ..runtime import eval_mode
@@ -73,12 +73,16 @@ def random_masking(n: int, patches: int, ratio: float, device=None, generator=No
     return keep, mask
 
 
-def normalised_patches(patches: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+def patch_statistics(patches: torch.Tensor, eps: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each patch's mean and standard deviation over its values, (N, P, 1) each."""
+    return patches.mean(dim=-1, keepdim=True), (patches.var(dim=-1, keepdim=True) + eps).sqrt()
+
+
+def normalised_patches(patches: torch.Tensor) -> torch.Tensor:
     """Each patch's values minus their mean, over their standard deviation (the
     paper's ``norm_pix_loss``): the target is the patch's structure, not its colour."""
-    mean = patches.mean(dim=-1, keepdim=True)
-    variance = patches.var(dim=-1, keepdim=True)
-    return (patches - mean) / (variance + eps).sqrt()
+    mean, std = patch_statistics(patches)
+    return (patches - mean) / std
 
 
 class Decoder(nn.Module):
@@ -96,7 +100,7 @@ class Decoder(nn.Module):
         self.blocks = nn.ModuleList(Block(width, heads, 2, 0.0) for _ in range(depth))
         self.norm = nn.LayerNorm(width)
         self.to_pixels = nn.Linear(width, patch_size * patch_size * 3)
-        self.apply(_init_weights)
+        self.apply(init_weights)
         nn.init.normal_(self.mask_token, std=0.02)
 
     def forward(self, states: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
@@ -173,7 +177,7 @@ class MAE(Method):
         its colour; the picture then takes each patch's mean and spread from the
         true image (as the paper's figures do), so colours come from the truth and
         shapes from the model."""
-        ratio = self.mask_ratio if mask_ratio is None else check_mask_ratio(mask_ratio)
+        ratio = self.mask_ratio if mask_ratio is None else mask_ratio  # random_masking checks it
         generator = torch.Generator(device=images.device).manual_seed(seed)
         with eval_mode(self):
             x = prepare(self.inputs_of(images), None, self.image_size, self.name)
@@ -186,7 +190,7 @@ class MAE(Method):
             "visible_mse": float(masked_patch_mse(prediction, target, 1 - mask)),
         }
         if self.normalise_targets:
-            mean, std = truth.mean(-1, keepdim=True), (truth.var(-1, keepdim=True) + 1e-6).sqrt()
+            mean, std = patch_statistics(truth)
             prediction = prediction * std + mean
         prediction = prediction.clamp(0, 1)
         hidden = mask.unsqueeze(-1)

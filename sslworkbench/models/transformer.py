@@ -129,7 +129,7 @@ class Transformer(nn.Module):
         self.blocks = nn.ModuleList(Block(width, heads, mlp_ratio, dropout) for _ in range(depth))
         self.norm = nn.LayerNorm(width)
         self.feature_dim = width
-        self.apply(_init_weights)
+        self.apply(init_weights)
 
     def check(self, tokens: torch.Tensor) -> None:
         """One clear error for inputs this model cannot read."""
@@ -197,7 +197,7 @@ class Transformer(nn.Module):
         return states @ self.token_embedding.weight.T
 
 
-def _init_weights(module: nn.Module) -> None:
+def init_weights(module: nn.Module) -> None:
     """GPT-2's initialisation: normal(0, 0.02) weights, zero biases."""
     if isinstance(module, (nn.Linear, nn.Embedding)):
         nn.init.normal_(module.weight, std=0.02)

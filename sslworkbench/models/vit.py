@@ -37,7 +37,7 @@ from torch import nn
 
 from ..errors import WorkbenchError
 from .backbones import Normalize
-from .transformer import Block, _init_weights
+from .transformer import Block, init_weights
 
 POOLS = ("cls", "mean")
 
@@ -92,7 +92,7 @@ class ViT(nn.Module):
         self.blocks = nn.ModuleList(Block(width, heads, mlp_ratio, dropout) for _ in range(depth))
         self.norm = nn.LayerNorm(width)
         self.feature_dim = width
-        self.apply(_init_weights)
+        self.apply(init_weights)
         nn.init.normal_(self.cls_token, std=0.02)
 
     @property
@@ -126,9 +126,13 @@ class ViT(nn.Module):
         patches = self.patch_embedding(self.normalize(images)).flatten(2).transpose(1, 2)
         return patches + self.position_embedding.to(patches.dtype)
 
+    def with_cls(self, tokens: torch.Tensor) -> torch.Tensor:
+        """The [CLS] token in front of the patch tokens: (N, k, width) → (N, 1 + k, width)."""
+        return torch.cat([self.cls_token.expand(tokens.shape[0], -1, -1).to(tokens.dtype), tokens], dim=1)
+
     def encode(self, tokens: torch.Tensor) -> torch.Tensor:
         """[CLS] + the given patch tokens (N, k, width) → states (N, 1 + k, width)."""
-        x = torch.cat([self.cls_token.expand(tokens.shape[0], -1, -1).to(tokens.dtype), tokens], dim=1)
+        x = self.with_cls(tokens)
         for block in self.blocks:
             x = block(x)
         return self.norm(x)
@@ -141,7 +145,7 @@ class ViT(nn.Module):
     def attention_maps(self, images: torch.Tensor) -> torch.Tensor:
         """(N, heads, grid, grid): the [CLS] token's attention over the patches in
         the last block, per head (each map sums to 1 minus what [CLS] gives itself)."""
-        x = torch.cat([self.cls_token.expand(images.shape[0], -1, -1), self.patch_tokens(images)], dim=1)
+        x = self.with_cls(self.patch_tokens(images))
         for block in self.blocks[:-1]:
             x = block(x)
         weights = self.blocks[-1].attention.weights(self.blocks[-1].norm1(x))  # (N, heads, 1 + P, 1 + P)
