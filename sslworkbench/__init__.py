@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 # submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…,
-# sw.downstream.…, sw.reference.…, sw.augment.…, and for text sw.text.…, sw.tokenizer.…, sw.token_views.…, sw.word_vectors.…
+# sw.downstream.…, sw.reference.…, sw.augment.…, for text sw.text.…, sw.tokenizer.…, sw.token_views.…, sw.word_vectors.…,
+# and for images with words sw.zero_shot.…
 from . import (  # noqa: E402,F401
     data,
     downstream,
@@ -56,4 +57,5 @@ from . import (  # noqa: E402,F401
     tokenizer,
     viz,
     word_vectors,
+    zero_shot,
 )

@@ -4,6 +4,7 @@
     sslworkbench pretrain simclr --epochs 10 --out runs/simclr.pt      # checkpoint every epoch
     sslworkbench pretrain simclr --resume runs/simclr.pt --epochs 20   # continue it (a stretched schedule: it says so)
     sslworkbench pretrain span_contrast --dataset motifs --epochs 3    # token sequences, same recipe
+    sslworkbench pretrain clip --dataset captioned_shapes --epochs 20  # images with captions (probes the image encoder)
     sslworkbench probe runs/simclr.pt --dataset shapes --json
     sslworkbench bench
 

@@ -9,6 +9,7 @@
     exercises.check_precision_at_k(my_precision_at_k)           # image retrieval within a set
     exercises.check_patchify(my_patchify)    # a ViT's tokens: images cut into patch vectors
     exercises.check_masked_patch_loss(my_loss)                   # MAE's loss on hidden patches
+    exercises.check_clip_loss(my_clip_loss)  # CLIP's symmetric InfoNCE over image–caption pairs
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -31,7 +32,7 @@ from .augment import grayscale
 from .downstream import nearest_neighbours, precision_at_k
 from .errors import WorkbenchError
 from .evaluate import cluster_purity
-from .losses import info_nce, masked_patch_mse, nt_xent, skipgram_negative_sampling, token_prediction_loss
+from .losses import clip_loss, info_nce, masked_patch_mse, nt_xent, skipgram_negative_sampling, token_prediction_loss
 from .methods.ema import ema_update
 from .methods.gpt import next_token_targets
 from .models.vit import patchify
@@ -264,6 +265,25 @@ def check_masked_patch_loss(candidate, atol: float = 1e-5) -> bool:
     return _check("masked_patch_loss", candidate, cases)
 
 
+def check_clip_loss(candidate, atol: float = 1e-4) -> bool:
+    """Compare ``candidate(image_embeddings, text_embeddings, logit_scale)`` with CLIP's loss
+    :func:`sslworkbench.losses.clip_loss`: both batches normalised, logits = scale · u vᵀ, the
+    mean of the image→text and text→image cross-entropies with the diagonal as targets. Cases:
+    several sizes and scales, embeddings of any length (normalise them), a batch where the two
+    directions disagree (one direction alone is wrong), matched pairs."""
+    generator = torch.Generator().manual_seed(5)
+    cases = []
+    for n, d, scale in [(2, 3, 1.0), (8, 16, 14.3), (32, 64, 100.0), (5, 4, 0.5)]:
+        images, texts = torch.randn(n, d, generator=generator) * 3, torch.randn(n, d, generator=generator)
+        cases.append((f"N={n}, D={d}, scale {scale}", (images, texts, scale), _number_near(float(clip_loss(images, texts, scale)), atol)))
+    images = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])   # two images alike: image→text ≠ text→image
+    texts = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    cases.append(("3 pairs whose two directions differ", (images, texts, 5.0), _number_near(float(clip_loss(images, texts, 5.0)), atol)))
+    matched = torch.eye(4)
+    cases.append(("4 matched one-hot pairs, scale 3", (matched, matched.clone(), 3.0), _number_near(float(clip_loss(matched, matched, 3.0)), atol)))
+    return _check("clip_loss", candidate, cases)
+
+
 def _tensor_like(want: torch.Tensor, atol: float):
     """A judge for an image-shaped result: the same shape, values within ``atol``."""
     def judge(got) -> str | None:
@@ -367,6 +387,7 @@ SOLVED = {
     "precision_at_k": solutions.precision_at_k,
     "patchify": solutions.patchify,
     "masked_patch_loss": solutions.masked_patch_loss,
+    "clip_loss": solutions.clip_loss,
 }
 
 

@@ -106,6 +106,33 @@ def info_nce(query: torch.Tensor, key: torch.Tensor, queue: torch.Tensor, temper
     return F.cross_entropy(logits, torch.zeros(len(query), dtype=torch.long, device=query.device))
 
 
+def clip_loss(image_embeddings: torch.Tensor, text_embeddings: torch.Tensor, logit_scale: torch.Tensor | float) -> torch.Tensor:
+    r"""CLIP's symmetric InfoNCE over a batch of N image–text pairs (Radford et al. 2021, Fig. 3).
+
+    Both embeddings are L2-normalised; with the learnable inverse temperature
+    :math:`s = 1/\tau` (``logit_scale``) the similarity of image i and text j is
+    :math:`l_{ij} = s\, u_i^\top v_j`, and
+
+    .. math::
+        \mathcal{L} = \frac12 \Big[ \frac1N \sum_i -\log \frac{\exp l_{ii}}{\sum_j \exp l_{ij}}
+                     + \frac1N \sum_j -\log \frac{\exp l_{jj}}{\sum_i \exp l_{ij}} \Big]
+
+    each image must pick out its own caption among the N captions of the batch (rows), and
+    each caption its own image (columns): NT-Xent of notebook 04 with the second *view*
+    replaced by the second *modality*, and only cross-modal negatives. A batch of N
+    unrelated embeddings gives about ``log N``; ``logit_scale`` is a scalar (a tensor, to
+    learn it: CLIP starts it at 1/0.07 and clamps it at 100).
+    """
+    _check_pair("clip_loss", image_embeddings, text_embeddings, "image_embeddings", "text_embeddings")
+    scale = torch.as_tensor(logit_scale, dtype=torch.float32, device=image_embeddings.device)
+    if scale.numel() != 1 or not bool(scale > 0):
+        raise WorkbenchError(f"clip_loss: logit_scale must be one number > 0 (1/temperature); got {scale.flatten()[:3].tolist()}.")
+    image_embeddings, text_embeddings = _float32(image_embeddings, text_embeddings)
+    logits = scale * F.normalize(image_embeddings, dim=1) @ F.normalize(text_embeddings, dim=1).T  # (N images, N texts)
+    target = torch.arange(len(logits), device=logits.device)
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+
 def supervised_contrastive(
     features: torch.Tensor, labels: torch.Tensor, temperature: float = 0.1, base_temperature: float | None = None
 ) -> torch.Tensor:

@@ -108,6 +108,18 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     return grid.reshape(n, (h // p) * (w // p), p * p * c)
 
 
+def clip_loss(image_embeddings: torch.Tensor, text_embeddings: torch.Tensor, logit_scale: float) -> torch.Tensor:
+    """Notebook 11: CLIP's loss — every image picks its caption among the batch's captions,
+    and every caption its image."""
+    u = F.normalize(image_embeddings, dim=1)                  # unit vectors: similarity = cosine
+    v = F.normalize(text_embeddings, dim=1)
+    logits = logit_scale * u @ v.T                            # (N images, N captions)
+    pairs = torch.arange(len(logits))                         # image i belongs with caption i
+    image_to_text = F.cross_entropy(logits, pairs)            # each row: which caption?
+    text_to_image = F.cross_entropy(logits.T, pairs)          # each column: which image?
+    return (image_to_text + text_to_image) / 2
+
+
 def masked_patch_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Notebook 10: MAE's loss — each patch's mean squared error, averaged over the hidden
     patches only (mask 1 = hidden)."""

@@ -430,6 +430,8 @@ def check_fit(method: Method, data: Dataset, batch_size: int) -> None:
             "single sequences: load pairs (e.g. load_dataset('bible', pairs='next') or pairs='translation')."
         )
     data.check_model(method.backbone)
+    if method.input_kind == "image_text":  # image–text methods read the captions with their text_encoder
+        data.check_text_model(method.text_encoder)
     method.check_batch_size(batch_size)
 
 

@@ -21,6 +21,7 @@ returns a second time), so loops and tests never pile up open figures.
 from __future__ import annotations
 
 import math
+import textwrap
 from itertools import cycle
 
 import matplotlib.pyplot as plt
@@ -182,6 +183,64 @@ def retrieval_gallery(queries, gallery, neighbours: torch.Tensor, query_labels=N
     axes[0, 0].set_title("query", fontsize=9)
     for column in range(1, k + 1):
         axes[0, column].set_title(f"#{column}", fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def image_text_similarity(images, captions, similarity: torch.Tensor, title: str | None = None) -> Figure:
+    """CLIP's picture of a batch: the (N images × N captions) similarity matrix as a
+    heat map, each image above its column and the captions down the side, so that
+    training shows up as a bright diagonal. ``similarity``: (N, N), image i × caption j."""
+    from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+    images, _, _ = _unpack_images(images)
+    similarity = torch.as_tensor(similarity).float()
+    n = images.shape[0]
+    if similarity.shape != (n, n) or len(captions) != n:
+        raise WorkbenchError(f"image_text_similarity needs N images, N captions and an (N, N) matrix; got {n} images, "
+                             f"{len(captions)} captions and {tuple(similarity.shape)}.")
+    fig, axes = figure(1, 1, size=(0.62 * n + 4.5, 0.5 * n + 1.6 + (0.3 if title else 0)))
+    ax = axes[0, 0]
+    shown = ax.imshow(similarity.T.numpy(), cmap="viridis")
+    ax.set_xticks([])
+    ax.set_yticks(range(n), [str(c) for c in captions], fontsize=8)
+    for i in range(n):
+        for j in range(n):
+            ax.text(i, j, f"{similarity[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                    color="black" if similarity[i, j] > similarity.mean() else "white")
+    for i, image in enumerate(_to_display(images)):
+        picture = OffsetImage(image, zoom=1.3, interpolation="nearest")
+        ax.add_artist(AnnotationBbox(picture, (i, -0.5), xybox=(0, 4), xycoords="data", boxcoords="offset points",
+                                     box_alignment=(0.5, 0), frameon=False, annotation_clip=False))
+    fig.colorbar(shown, ax=ax, label="cosine similarity", shrink=0.8)
+    ax.set_title(title or "", pad=50)
+    return fig
+
+
+def text_to_image_gallery(queries, gallery, neighbours: torch.Tensor, found=None, title: str | None = None) -> Figure:
+    """Each text query (a row, its words on the left) next to the gallery images its
+    embedding is nearest to, the nearest first. ``found`` (Q, k) booleans, when given,
+    frames each image green (a right answer) or red."""
+    gallery, _, _ = _unpack_images(gallery)
+    neighbours = torch.as_tensor(neighbours)
+    queries = [str(q) for q in queries]
+    if neighbours.dim() != 2 or neighbours.shape[0] != len(queries):
+        raise WorkbenchError(f"neighbours must be (queries, k) indices: one row per query ({len(queries)}).")
+    n, k = len(queries), neighbours.shape[1]
+    fig, axes = figure(n, k, size=(1.2 * k + 2.6, 1.3 * n + (0.4 if title else 0)))
+    for row in range(n):
+        for column, image in enumerate(_to_display(gallery[neighbours[row]])):
+            ax = axes[row, column]
+            ax.imshow(image, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if found is not None:
+                ax.spines[:].set_color("tab:green" if bool(found[row][column]) else "tab:red")
+                ax.spines[:].set_linewidth(3)
+        axes[row, 0].set_ylabel("\n".join(textwrap.wrap(queries[row], 22)), fontsize=8, rotation=0, ha="right", va="center")
+    for column in range(k):
+        axes[0, column].set_title(f"#{column + 1}", fontsize=9)
     if title:
         fig.suptitle(title)
     return fig

@@ -42,6 +42,7 @@ SMALL = {
     "gpt": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}},
     "word2vec": {"backbone_options": {"dim": 8}, "window": 3},
     "mae": {"backbone_options": {"width": 16, "depth": 1, "heads": 2}, "decoder_width": 16, "decoder_heads": 2},
+    "clip": {"embed_dim": 16, "text_options": {"width": 16, "depth": 1, "heads": 2}},
 }
 TINY_IMAGE_BACKBONE = {"backbone_options": {"width": 8, "depth": 2}}
 

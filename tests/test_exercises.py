@@ -93,7 +93,7 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
     checks = (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce, exercises.check_grayscale,
               exercises.check_rotation_batch, exercises.check_ema_update, exercises.check_skipgram_loss,
               exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy, exercises.check_precision_at_k,
-              exercises.check_patchify, exercises.check_masked_patch_loss)
+              exercises.check_patchify, exercises.check_masked_patch_loss, exercises.check_clip_loss)
     for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
@@ -312,6 +312,23 @@ def test_masked_patch_loss_checker(capsys):
         assert not exercises.check_masked_patch_loss(wrong)
         out = capsys.readouterr().out
         assert out.startswith("✗ masked_patch_loss: N=") and "expected" in out, out
+
+
+def test_clip_loss_checker(capsys):
+    def one_direction(images, texts, scale):          # image→text only: wrong where the directions differ
+        logits = scale * F.normalize(images, dim=1) @ F.normalize(texts, dim=1).T
+        return F.cross_entropy(logits, torch.arange(len(logits)))
+
+    def unnormalised(images, texts, scale):           # raw dot products: wrong for embeddings of any length
+        logits = scale * images @ texts.T
+        pairs = torch.arange(len(logits))
+        return (F.cross_entropy(logits, pairs) + F.cross_entropy(logits.T, pairs)) / 2
+
+    assert exercises.check_clip_loss(solutions.clip_loss)
+    assert capsys.readouterr().out.startswith("✓ clip_loss matches")
+    for wrong in (one_direction, unnormalised):
+        assert not exercises.check_clip_loss(wrong)
+        assert capsys.readouterr().out.startswith("✗ clip_loss: ")
 
 
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from sslworkbench import WorkbenchError
 from sslworkbench.losses import (
     barlow_twins,
+    clip_loss,
     dino_loss,
     info_nce,
     negative_cosine,
@@ -418,3 +419,41 @@ def test_next_sentence_loss_is_log_2_when_undecided():
     assert float(next_sentence_loss(torch.tensor([9.0, -9.0]), torch.tensor([True, False]))) < 1e-3
     with pytest.raises(WorkbenchError, match="one shape"):
         next_sentence_loss(torch.zeros(3), torch.zeros(4))
+
+
+# -- CLIP's symmetric InfoNCE -------------------------------------------------------
+
+
+def test_clip_loss_against_a_loop_over_rows_and_columns():
+    torch.manual_seed(0)
+    images, texts, scale = torch.randn(6, 5), torch.randn(6, 5), 7.0
+    u, v = F.normalize(images, dim=1), F.normalize(texts, dim=1)
+    logits = scale * u @ v.T
+    rows = [-(logits[i, i] - torch.logsumexp(logits[i], 0)) for i in range(6)]
+    columns = [-(logits[j, j] - torch.logsumexp(logits[:, j], 0)) for j in range(6)]
+    expected = (sum(rows) / 6 + sum(columns) / 6) / 2
+    assert clip_loss(images, texts, scale).item() == pytest.approx(expected.item(), rel=1e-5)
+    # symmetric in the two modalities, and equal to NT-Xent's cross-modal half when all else is far
+    assert clip_loss(texts, images, scale).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_clip_loss_closed_forms_and_gradient_to_the_temperature():
+    n = 8
+    # unrelated (all similarities equal): log N; matched one-hot pairs at scale s: log(1 + (N-1)e^{-s})
+    assert clip_loss(torch.ones(n, 4), torch.ones(n, 4), 10.0).item() == pytest.approx(math.log(n), rel=1e-6)
+    eye = torch.eye(n)
+    assert clip_loss(eye, eye, 3.0).item() == pytest.approx(math.log(1 + (n - 1) * math.exp(-3.0)), rel=1e-5)
+    scale = torch.tensor(2.0, requires_grad=True)
+    clip_loss(eye, eye, scale).backward()
+    assert scale.grad < 0  # matched pairs: a larger scale (colder softmax) lowers the loss
+
+
+@pytest.mark.parametrize("images, texts, scale, needle", [
+    (torch.randn(4, 3), torch.randn(5, 3), 1.0, "same shape"),
+    (torch.randn(1, 3), torch.randn(1, 3), 1.0, "at least 2"),
+    (torch.randn(4, 3), torch.randn(4, 3), 0.0, "logit_scale"),
+    (torch.randn(4, 3), torch.randn(4, 3), torch.ones(2), "logit_scale"),
+])
+def test_clip_loss_refuses_bad_input(images, texts, scale, needle):
+    with pytest.raises(WorkbenchError, match=needle):
+        clip_loss(images, texts, scale)

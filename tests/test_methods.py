@@ -36,7 +36,7 @@ from sslworkbench.methods.base import INSTANCE_NEEDS, settings_of
 
 def small_settings(name: str) -> dict:
     settings = dict(SMALL.get(name, {}))
-    if METHODS[name].input_kind == "images":
+    if METHODS[name].input_kind in ("images", "image_text"):
         settings = {**TINY_IMAGE_BACKBONE, **settings}
     return settings
 
@@ -46,6 +46,8 @@ def data_for(name: str):
     kind = METHODS[name].input_kind
     if kind == "tokens":
         return toy_text(pairs=METHODS[name].input_segments == 2, length=32)  # span_contrast's spans are 24 long
+    if kind == "image_text":
+        return load_dataset("captioned_shapes", "train", n=64)
     if METHODS[name].instances == "groups":
         return load_dataset("shapes", "train", n=64, renderings=4)
     return load_dataset("shapes", "train", n=64)

@@ -15,6 +15,7 @@ CHECKERS = {
     "precision_at_k": exercises.check_precision_at_k,
     "patchify": exercises.check_patchify,
     "masked_patch_loss": exercises.check_masked_patch_loss,
+    "clip_loss": exercises.check_clip_loss,
 }
 
 

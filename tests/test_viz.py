@@ -326,3 +326,25 @@ def test_attention_maps_show_every_head_their_mean_and_the_outline(images):
     assert any(ax.collections for ax in fig.axes[1:5])  # the object's outline
     with pytest.raises(WorkbenchError, match="maps must be .N, heads, grid, grid."):
         viz.attention_maps(images, maps[:3], masks)
+
+
+def test_image_text_similarity_shows_the_matrix_with_images_and_captions():
+    images = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8)
+    similarity = torch.eye(4) * 0.8 + 0.1
+    fig = viz.image_text_similarity(images, ["a", "b", "c", "d"], similarity, title="a batch")
+    heat = fig.axes[0]
+    assert isinstance(fig, Figure) and np.allclose(heat.images[0].get_array(), similarity.T.numpy())
+    assert [label.get_text() for label in heat.get_yticklabels()] == ["a", "b", "c", "d"]
+    with pytest.raises(WorkbenchError, match="N images, N captions"):
+        viz.image_text_similarity(images, ["a", "b"], similarity)
+
+
+def test_text_to_image_gallery_frames_right_and_wrong_answers():
+    gallery = torch.randint(0, 256, (10, 3, 8, 8), dtype=torch.uint8)
+    neighbours = torch.tensor([[0, 1, 2], [3, 4, 5]])
+    found = torch.tensor([[True, False, False], [False, False, True]])
+    fig = viz.text_to_image_gallery(["a red star", "a blue circle"], gallery, neighbours, found=found)
+    assert len(fig.axes) == 6 and fig.axes[0].get_ylabel() == "a red star"
+    assert fig.axes[0].spines["left"].get_edgecolor()[:3] != fig.axes[1].spines["left"].get_edgecolor()[:3]
+    with pytest.raises(WorkbenchError, match="one row per query"):
+        viz.text_to_image_gallery(["only one"], gallery, neighbours)

@@ -22,8 +22,10 @@ from pathlib import Path
 from ..errors import WorkbenchError
 from ..registry import Registry
 from .bible import load_bible
+from .captioned_shapes import load_captioned_shapes
 from .dataset import AudioSet, ClipSet, Dataset, PairedSet, SequenceSet
 from .digits import load_digits
+from .emoji import load_emoji
 from .imageset import ImageSet
 from .motifs import load_motifs
 from .paths import default_root
@@ -32,9 +34,11 @@ from .torchvision_sets import load_cifar10, load_fashion_mnist, load_mnist, load
 
 DATASETS = Registry("dataset", {
     "shapes": load_shapes,              # procedural images, generated and cached (data/shapes.py)
+    "captioned_shapes": load_captioned_shapes,  # shapes with captions written from what drew them (image–text)
     "digits": load_digits,              # scikit-learn's 8×8 handwritten digits
     "motifs": load_motifs,              # procedural token sequences (data/motifs.py)
     "bible": load_bible,                # English–Spanish verses, shipped in the package (data/bible.py)
+    "emoji": load_emoji,                # 3,655 emoji with their names, shipped in the package (image–text)
     "cifar10": load_cifar10,            # the real image datasets, through torchvision's files
     "stl10": load_stl10,
     "mnist": load_mnist,

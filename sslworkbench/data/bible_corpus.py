@@ -33,16 +33,16 @@ apocalyptic     Revelation
 
 from __future__ import annotations
 
-import hashlib
-import lzma
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import WorkbenchError
+from .paths import read_shipped
 
 CORPUS_FILE = Path(__file__).parent / "files" / "bible_en_es-v1.tsv.xz"
 CORPUS_SHA256 = "938c8c351b222787fbd9b86d286e6a60b8750830f38a289e91dd1554d1a2bd92"
+REBUILD = ("`python tools/build_bible_corpus.py` (needs the Debian packages diatheke, sword-text-web "
+           "and sword-text-sparv; see data/README.md)")
 
 BOOKS = (
     "Genesis", "Exodus", "Leviticus", "Numbers", "Deuteronomy",
@@ -97,27 +97,9 @@ def read_verses() -> list[Verse]:
 
 @lru_cache(maxsize=2)
 def _read(path: Path) -> tuple[Verse, ...]:
-    if not path.is_file():
-        raise _corpus_error(f"The Bible corpus file {path} is missing.")
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != CORPUS_SHA256:
-        raise _corpus_error(
-            f"The Bible corpus file {path} is damaged or not the expected version "
-            f"(sha256 {digest[:12]}…, expected {CORPUS_SHA256[:12]}…)."
-        )
-    lines = lzma.decompress(data).decode("utf-8").splitlines()
+    lines = read_shipped(path, CORPUS_SHA256, "Bible corpus", REBUILD).decode("utf-8").splitlines()
     verses = []
     for line in lines[1:]:  # the first line is the header: book, chapter, verse, en, es
         book, chapter, verse, en, es = line.split("\t")
         verses.append(Verse(book, int(chapter), int(verse), en, es))
     return tuple(verses)
-
-
-def _corpus_error(problem: str) -> WorkbenchError:
-    return WorkbenchError(
-        f"{problem} It ships with sslworkbench: reinstall the package, or restore it with "
-        "`git checkout -- sslworkbench/data/files/bible_en_es-v1.tsv.xz`, or rebuild it with "
-        "`python tools/build_bible_corpus.py` (needs the Debian packages diatheke, sword-text-web "
-        "and sword-text-sparv; see data/README.md)."
-    )

@@ -53,6 +53,28 @@ def move(inputs, device):
     return inputs.to(device, non_blocking=True)
 
 
+def check_image_size(name: str, image_size: int, backbone) -> None:
+    """One clear error when ``backbone`` was pretrained on another image size than ``image_size``."""
+    trained = getattr(backbone, "image_size", None)
+    if isinstance(trained, int) and trained != image_size:
+        raise WorkbenchError(
+            f"This backbone was pretrained on {trained}×{trained} images and {name!r} has "
+            f"{image_size}×{image_size} ones: use data.resized({trained}), or pretrain at "
+            f"image_size={image_size}."
+        )
+
+
+def check_vocabulary(name: str, vocab_id: str | None, vocab_size: int, model) -> None:
+    """One clear error when ``model`` was trained on token ids of another tokenizer (its ``vocab_id``)."""
+    theirs = getattr(model, "vocab_id", None)
+    if theirs is not None and vocab_id is not None and theirs != vocab_id:
+        raise WorkbenchError(
+            f"This model was trained on token ids of tokenizer {theirs}, and {name!r} is tokenized with "
+            f"{vocab_id} ({vocab_size} tokens): load the data with the tokenizer the model was "
+            "trained with (same tokens= and vocab_size=)."
+        )
+
+
 def _fail_shape(what: str, expected: str, inputs) -> None:
     got = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
     raise WorkbenchError(f"{what} must be {expected}; got {got}.")
@@ -224,13 +246,7 @@ class SequenceSet(Dataset):
 
     def check_model(self, backbone) -> None:
         """Refuse a backbone trained on another vocabulary (its ``vocab_id`` differs)."""
-        theirs = getattr(backbone, "vocab_id", None)
-        if theirs is not None and self.vocab_id is not None and theirs != self.vocab_id:
-            raise WorkbenchError(
-                f"This model was trained on token ids of tokenizer {theirs}, and {self.name!r} is tokenized with "
-                f"{self.vocab_id} ({len(self.vocab)} tokens): load the data with the tokenizer the model was "
-                "trained with (same tokens= and vocab_size=)."
-            )
+        check_vocabulary(self.name, self.vocab_id, len(self.vocab), backbone)
 
     def decode(self, tokens: torch.Tensor) -> str:
         """The text of one sequence of ids (padding left out)."""
@@ -276,10 +292,13 @@ class PairedSet(Dataset):
     """Two inputs per sample: images (N, C, H, W) uint8 in ``inputs`` and token
     captions (N, L) int64 in ``texts``, with the captions' vocabulary.
 
-    A batch's inputs are the pair ``(images, texts)``."""
+    A batch's inputs are the pair ``(images, texts)``. ``tokenizer``: the
+    :class:`~sslworkbench.tokenizer.Tokenizer` that wrote the captions, when known
+    (zero-shot prompts must be tokenized the same way)."""
 
     texts: torch.Tensor = None
     vocab: list[str] = field(default_factory=list)
+    tokenizer: object = None
 
     kind: ClassVar[str] = "image_text"
     raw_name: ClassVar[str] = "raw pixels"
@@ -300,6 +319,41 @@ class PairedSet(Dataset):
             _fail_shape(what, cls.expected, images)
         if isinstance(inputs, tuple):
             SequenceSet.check(inputs[1], what=f"{what}: captions")
+            if inputs[1].shape[0] != images.shape[0]:
+                raise WorkbenchError(
+                    f"{what}: {images.shape[0]} images but {inputs[1].shape[0]} captions; every image needs its caption."
+                )
+
+    @property
+    def images(self) -> torch.Tensor:
+        return self.inputs
+
+    @property
+    def vocab_id(self) -> str | None:
+        """The tokenizer's fingerprint (None for vocabularies made without one)."""
+        return getattr(self.tokenizer, "fingerprint", None)
+
+    def image_set(self):
+        """The images alone, as an :class:`~sslworkbench.data.imageset.ImageSet` with the same labels
+        (for methods and baselines that read images only: a supervised classifier, a probe)."""
+        from .imageset import ImageSet  # imageset.py imports this module
+
+        return ImageSet(self.inputs, self.labels, list(self.classes), self.name, dict(self.extras))
+
+    def caption(self, index: int) -> str:
+        """The text of caption ``index``."""
+        ids = self.texts[index]
+        if self.tokenizer is not None:
+            return self.tokenizer.decode(ids)
+        return " ".join(self.vocab[int(t)] for t in ids if int(t) != 0)  # 0: [PAD], as the workbench's tokenizers number it
+
+    def check_model(self, backbone) -> None:
+        """Refuse an image backbone pretrained at another image size."""
+        check_image_size(self.name, self.inputs.shape[-1], backbone)
+
+    def check_text_model(self, text_encoder) -> None:
+        """Refuse a text encoder trained on another tokenizer's ids."""
+        check_vocabulary(self.name, self.vocab_id, len(self.vocab), text_encoder)
 
     def take(self, index):
         return self.inputs[index], self.texts[index]
@@ -313,5 +367,8 @@ class PairedSet(Dataset):
         return Dataset.model_inputs(inputs[0] if isinstance(inputs, tuple) else inputs)
 
     def method_settings(self) -> dict:
-        return {"image_size": self.inputs.shape[-1], "vocab_size": len(self.vocab)}
+        settings = {"image_size": self.inputs.shape[-1], "vocab_size": len(self.vocab), "context": self.texts.shape[1]}
+        if self.vocab_id is not None:
+            settings["vocab_id"] = self.vocab_id
+        return settings
 

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import WorkbenchError
-from .dataset import Dataset, to_float
+from .dataset import Dataset, check_image_size, to_float
 
 
 @dataclass(repr=False)
@@ -38,13 +38,7 @@ class ImageSet(Dataset):
     def check_model(self, backbone) -> None:
         """Refuse a backbone pretrained at another image size (``backbone.image_size``,
         set when a method is built): its features would not mean what they meant."""
-        trained = getattr(backbone, "image_size", None)
-        if isinstance(trained, int) and trained != self.image_size:
-            raise WorkbenchError(
-                f"This backbone was pretrained on {trained}×{trained} images and {self.name!r} has "
-                f"{self.image_size}×{self.image_size} ones: use data.resized({trained}), or pretrain at "
-                f"image_size={self.image_size}."
-            )
+        check_image_size(self.name, self.image_size, backbone)
 
     @property
     def images(self) -> torch.Tensor:

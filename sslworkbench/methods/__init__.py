@@ -20,6 +20,7 @@ from .barlow_twins import BarlowTwins
 from .base import METHODS, Method, build_method, settings_of
 from .bert import BERT
 from .byol import BYOL
+from .clip import CLIP
 from .colorization import Colorization
 from .context_encoder import ContextEncoder
 from .dino import DINO
@@ -51,6 +52,8 @@ for method in (
     MAE,
     # token sequences (text: notebooks 06–08)
     SpanContrast, Word2Vec, MaskedLanguageModel, BERT, GPT, TranslationLM,
+    # images and their captions (notebook 11)
+    CLIP,
 ):
     METHODS[method.name] = method
 

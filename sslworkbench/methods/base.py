@@ -29,6 +29,8 @@ recipe read about a method (the defaults suit most methods):
                         data must have several samples per object (``extras["instance"]``)
     uses_dataset_views  True: the recipe applies the dataset's view defaults
                         (``data.VIEW_DEFAULTS``) to the method's ``views`` setting
+    text_encoder        "image_text" methods (CLIP): the module that reads the captions; the
+                        trainer checks that it was built for the data's tokenizer
     input_segments      token methods: 2 when every row must be a pair of segments,
                         ``[CLS] A [SEP] B [SEP]`` (BERT's next sentence, XLM's
                         translation pairs); data holding single sequences is refused
