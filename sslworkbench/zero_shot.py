@@ -78,7 +78,11 @@ def _check_tokenizer(model, tokenizer) -> None:
 def text_embeddings(model, texts, tokenizer) -> torch.Tensor:
     """(N, E) unit vectors of ``texts`` in the shared space."""
     _check_tokenizer(model, tokenizer)
-    tokens = tokenize(texts, tokenizer, model.text_encoder.context)
+    return caption_embeddings(model, tokenize(texts, tokenizer, model.text_encoder.context))
+
+
+def caption_embeddings(model, tokens: torch.Tensor) -> torch.Tensor:
+    """(N, E) unit vectors of captions already tokenized, (N, L) ids (a PairedSet's ``texts``)."""
     return F.normalize(embed(text_tower(model), tokens), dim=1)
 
 
@@ -132,7 +136,7 @@ def retrieval_recall(model, data: PairedSet, ks=(1, 5)) -> dict:
     if not ks or ks[0] < 1 or ks[-1] > len(data):
         raise WorkbenchError(f"k must lie in 1..{len(data)} (the number of pairs); got {ks}.")
     images = image_embeddings(model, data)
-    texts = F.normalize(embed(text_tower(model), data.texts), dim=1)
+    texts = caption_embeddings(model, data.texts)
     # caption ids: rows with the same tokens are the same caption
     caption_id = torch.unique(data.texts, dim=0, return_inverse=True)[1]
     results = {}

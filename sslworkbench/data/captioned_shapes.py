@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.colors import rgb_to_hsv
 
 from ..errors import WorkbenchError
 from . import bible
@@ -75,13 +76,8 @@ LENGTH = 24  # tokens per caption, [CLS] and [SEP] included (the longest caption
 def colour_names(rgb) -> tuple[np.ndarray, list[str]]:
     """For each colour (..., 3) in [0, 1]: its index in ``COLOURS`` and its name with
     "dark " / "light " in front where it applies (the rules in the module doc)."""
-    rgb = np.asarray(rgb, dtype=np.float64).reshape(-1, 3)
-    value, low = rgb.max(1), rgb.min(1)
-    saturation = np.where(value > 0, (value - low) / np.maximum(value, 1e-12), 0)
-    r, g, b = rgb.T
-    spread = np.maximum(value - low, 1e-12)
-    hue = np.select([value == r, value == g], [(g - b) / spread, 2 + (b - r) / spread], 4 + (r - g) / spread)
-    degrees = np.mod(hue * 60, 360)
+    hue, saturation, value = rgb_to_hsv(np.asarray(rgb, dtype=np.float64).reshape(-1, 3)).T
+    degrees = hue * 360
     index = np.searchsorted(HUE_LIMITS, degrees, side="right") % 8
     index = np.where(saturation < 0.2, np.where(value > 0.75, COLOURS.index("white"), COLOURS.index("grey")), index)
     index = np.where(value < 0.25, COLOURS.index("black"), index)

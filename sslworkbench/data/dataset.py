@@ -75,6 +75,14 @@ def check_vocabulary(name: str, vocab_id: str | None, vocab_size: int, model) ->
         )
 
 
+def decode_tokens(tokens: torch.Tensor, tokenizer, vocab: list[str], pad_id: int | None) -> str:
+    """The text of one sequence of ids: the tokenizer's decoding, or the vocabulary's tokens
+    joined by spaces (padding left out) when there is no tokenizer."""
+    if tokenizer is not None:
+        return tokenizer.decode(tokens)
+    return " ".join(vocab[int(t)] for t in tokens if int(t) != pad_id)
+
+
 def _fail_shape(what: str, expected: str, inputs) -> None:
     got = tuple(inputs.shape) if isinstance(inputs, torch.Tensor) else type(inputs).__name__
     raise WorkbenchError(f"{what} must be {expected}; got {got}.")
@@ -250,9 +258,7 @@ class SequenceSet(Dataset):
 
     def decode(self, tokens: torch.Tensor) -> str:
         """The text of one sequence of ids (padding left out)."""
-        if self.tokenizer is not None:
-            return self.tokenizer.decode(tokens)
-        return " ".join(self.vocab[int(t)] for t in tokens if int(t) != self.pad_id)
+        return decode_tokens(tokens, self.tokenizer, self.vocab, self.pad_id)
 
 
 @dataclass(repr=False)
@@ -342,10 +348,7 @@ class PairedSet(Dataset):
 
     def caption(self, index: int) -> str:
         """The text of caption ``index``."""
-        ids = self.texts[index]
-        if self.tokenizer is not None:
-            return self.tokenizer.decode(ids)
-        return " ".join(self.vocab[int(t)] for t in ids if int(t) != 0)  # 0: [PAD], as the workbench's tokenizers number it
+        return decode_tokens(self.texts[index], self.tokenizer, self.vocab, 0)  # 0: [PAD], as the workbench's tokenizers number it
 
     def check_model(self, backbone) -> None:
         """Refuse an image backbone pretrained at another image size."""
