@@ -32,6 +32,9 @@ from .runtime import eval_mode, pick_device, release_due, release_freed_memory
 def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -> torch.Tensor:
     """Features of ``data`` (a Dataset, or a tensor of inputs) as a float CPU tensor.
 
+    ``batch_size`` samples go through the backbone at once; for clips it counts
+    frames (256 frames: 16 clips of 16), which bounds the memory the same way.
+
     The backbone runs in eval mode (BatchNorm uses its running statistics) and
     is put back in the mode it was in.
     """
@@ -51,6 +54,8 @@ def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -
         except StopIteration:
             device = torch.device("cpu")
     device = pick_device(device)
+    if inputs.dim() == 5:  # clips: batch_size counts frames, so that a batch of clips costs what a batch of images does
+        batch_size = max(1, batch_size // inputs.shape[1])
     with eval_mode(backbone):
         features = None  # written batch by batch into one tensor: a list of chunks, then torch.cat, left
         for start in range(0, inputs.shape[0], batch_size):  # ~600 MB of fragmented heap behind (28k verses)
@@ -316,3 +321,19 @@ def cluster_purity(labels, clusters) -> float:
         members = labels[clusters == cluster]
         agree += members.bincount().max().item()
     return agree / len(labels)
+
+
+def probe_factors(train_features: torch.Tensor, test_features: torch.Tensor, factors: dict) -> dict:
+    """Linear-probe accuracy for several labels of the same samples — which factors
+    of variation can be read off the features? ``factors``: {name: (train labels,
+    test labels)}; returns {name: accuracy}."""
+    return {name: linear_probe(train_features, train_labels, test_features, test_labels)
+            for name, (train_labels, test_labels) in factors.items()}
+
+
+def factor_probes(backbone: torch.nn.Module, train: Dataset, test: Dataset, factors: dict, device=None) -> dict:
+    """:func:`probe_factors` of a frozen backbone's features of ``train`` and ``test``
+    (one embedding pass per split); ``backbone=None``: of the raw inputs."""
+    if backbone is None:
+        return probe_factors(train.raw_features(), test.raw_features(), factors)
+    return probe_factors(embed(backbone, train, device=device), embed(backbone, test, device=device), factors)

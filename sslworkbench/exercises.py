@@ -29,6 +29,7 @@ from torch import nn
 
 from . import solutions
 from .augment import grayscale
+from .clip_views import order_triplet
 from .downstream import nearest_neighbours, precision_at_k
 from .errors import WorkbenchError
 from .evaluate import cluster_purity
@@ -342,6 +343,43 @@ def check_rotation_batch(candidate) -> bool:
     return _check("rotation_batch", candidate, cases)
 
 
+def check_order_triplet(candidate) -> bool:
+    """Compare ``candidate(clips, five, in_order, from_before)`` with Shuffle & Learn's triplet
+    (:func:`sslworkbench.clip_views.order_triplet`): frames (b, c, d) of each clip when in order,
+    else (b, a, d) where ``from_before``, (b, e, d) where not. Cases: clips whose pixels hold their
+    frame number (a wrong frame is named), all in order, none in order, and random clips."""
+    generator = torch.Generator().manual_seed(6)
+    cases = []
+    for n, t, what in [(4, 6, "numbered"), (6, 9, "numbered"), (5, 12, "random")]:
+        if what == "numbered":  # every pixel of frame k holds k: a wrong frame is easy to name
+            clips = torch.arange(t).float().view(1, t, 1, 1, 1).expand(n, t, 3, 2, 2).clone()
+        else:
+            clips = torch.rand(n, t, 3, 4, 4, generator=generator)
+        five = torch.rand(n, t, generator=generator).argsort(dim=1)[:, :5].sort(dim=1).values
+        for in_order in (torch.rand(n, generator=generator) < 0.5, torch.ones(n, dtype=torch.bool), torch.zeros(n, dtype=torch.bool)):
+            from_before = torch.rand(n, generator=generator) < 0.5
+            want = order_triplet(clips, five, in_order, from_before)
+            label = f"{n} {what} clips of {t} frames, {int(in_order.sum())} in order"
+            cases.append((label, (clips, five, in_order, from_before), _triplet_like(want, what == "numbered")))
+    return _check("order_triplet", candidate, cases)
+
+
+def _triplet_like(want: torch.Tensor, numbered: bool):
+    """A judge for a batch of triplets (N, 3, C, H, W); on numbered clips it names the frames."""
+    def judge(got) -> str | None:
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+            return f"expected a tensor of shape {tuple(want.shape)} (N, 3 frames, C, H, W), got {shape}"
+        if torch.equal(got.float(), want):
+            return None
+        if numbered:
+            wrong = next(i for i in range(len(want)) if not torch.equal(got[i].float(), want[i]))
+            frames = lambda x: [int(v) for v in x[wrong, :, 0, 0, 0]]  # noqa: E731 - the frame number each pixel holds
+            return f"clip {wrong}: your triplet shows frames {frames(got.float())}, expected {frames(want)}"
+        return "the frames differ from the expected triplet"
+    return judge
+
+
 def _small_network(seed: int) -> nn.Module:
     torch.manual_seed(seed)
     network = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
@@ -388,6 +426,7 @@ SOLVED = {
     "patchify": solutions.patchify,
     "masked_patch_loss": solutions.masked_patch_loss,
     "clip_loss": solutions.clip_loss,
+    "order_triplet": solutions.order_triplet,
 }
 
 

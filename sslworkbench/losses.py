@@ -335,6 +335,25 @@ def masked_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tenso
     return masked_patch_mse(prediction.flatten(2).transpose(1, 2), target.flatten(2).transpose(1, 2), mask.flatten(1))
 
 
+def frame_prediction_error(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    r"""Mean squared error of predicted video frames (future-frame prediction).
+
+    .. math::
+        L = \frac{1}{N C H W} \sum_{n,c,h,w} (\hat x_{t+1} - x_{t+1})^2_{nchw}
+
+    The trivial baseline predicts the last frame seen again, :math:`\hat x_{t+1}
+    = x_t`: on a still background only the moving object's pixels are wrong, so
+    it is hard to beat by much — a model beats it only by knowing how things move.
+    ``predicted`` and ``target``: frames (N, C, H, W) or clips (N, T, C, H, W).
+    """
+    if predicted.shape != target.shape or predicted.dim() not in (4, 5):
+        raise WorkbenchError(
+            f"frame_prediction_error needs predicted and target frames of the same shape, (N, C, H, W) or "
+            f"(N, T, C, H, W); got {tuple(predicted.shape)} and {tuple(target.shape)}."
+        )
+    return ((predicted.float() - target.float()) ** 2).mean()
+
+
 def masked_patch_mse(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     r"""MAE's loss: the mean squared error over the hidden patches only (He et al. 2022, §3).
 
@@ -476,3 +495,102 @@ def next_sentence_loss(logits: torch.Tensor, is_next: torch.Tensor) -> torch.Ten
     if logits.shape != is_next.shape:
         raise WorkbenchError(f"next_sentence_loss needs logits and labels of one shape; got {tuple(logits.shape)} and {tuple(is_next.shape)}.")
     return F.binary_cross_entropy_with_logits(logits.float(), is_next.float())
+
+
+# ---------------------------------------------------------------------------
+# Audio objectives: COLA's bilinear contrast, contrastive predictive coding
+# ---------------------------------------------------------------------------
+
+
+def bilinear_contrastive(anchors: torch.Tensor, positives: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    r"""COLA's loss (Saeed, Grangier & Zeghidour 2021): a cross-entropy over the batch
+    with a learned **bilinear** similarity.
+
+    For N anchors :math:`a_i` and their positives :math:`p_i` (``anchors``, ``positives``
+    (N, D): the projections g(x) of two segments of clip i) and ``weight`` W (D, D),
+
+    .. math::
+        s_{ij} = a_i^\top W p_j, \qquad
+        \mathcal{L} = \frac1N \sum_i -\log \frac{\exp s_{ii}}{\sum_{j=1}^{N} \exp s_{ij}}
+
+    each anchor must pick out the segment of its own clip among the N positives
+    of the batch; the other clips' segments are the negatives. Unlike NT-Xent, the
+    vectors are not normalised and there is no temperature: W learns the scale
+    (and which directions count). One direction only, as in the authors' code.
+    N unrelated embeddings (W = 0) give ``log N``.
+    """
+    _check_pair("bilinear_contrastive", anchors, positives, "anchors", "positives")
+    d = anchors.shape[1]
+    if weight.shape != (d, d):
+        raise WorkbenchError(f"bilinear_contrastive needs a weight of shape (D, D) = ({d}, {d}); got {tuple(weight.shape)}.")
+    anchors, positives, weight = _float32(anchors, positives, weight)
+    similarities = anchors @ weight @ positives.T  # (N anchors, N positives)
+    return F.cross_entropy(similarities, torch.arange(len(anchors), device=anchors.device))
+
+
+def cpc_logits(
+    predictions: torch.Tensor, latents: torch.Tensor, step: int, negatives: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The scores of CPC's prediction ``step`` = k steps ahead (see :func:`cpc_loss`).
+
+    One row per prediction :math:`\hat z^{\,k}_{n,t} = W_k c_{n,t}` with t < T − k, in
+    the order (n, t); column 0 scores the true future :math:`z_{n,t+k}`, the other
+    columns the candidate latents: every latent of the batch (``negatives=None``), or
+    those whose indices (into the N·T latents, numbered n·T + t) ``negatives`` gives.
+    A candidate that *is* the row's true future is masked out (−inf): it is already
+    column 0. Returns ``logits`` (N·(T − k), 1 + M) and ``targets`` (all 0)."""
+    n, t, _, d = predictions.shape
+    future = predictions[:, : t - step, step - 1].reshape(-1, d)  # (N·(T−k), D)
+    flat = latents.reshape(n * t, d)
+    truth = (torch.arange(n, device=latents.device)[:, None] * t + torch.arange(step, t, device=latents.device)).reshape(-1)
+    candidates = torch.arange(n * t, device=latents.device) if negatives is None else negatives.to(latents.device)
+    positive = (future * flat[truth]).sum(dim=1, keepdim=True)
+    scores = (future @ flat[candidates].T).masked_fill(candidates[None, :] == truth[:, None], float("-inf"))
+    logits = torch.cat([positive, scores], dim=1)
+    return logits, torch.zeros(len(logits), dtype=torch.long, device=logits.device)
+
+
+def cpc_loss(predictions: torch.Tensor, latents: torch.Tensor, negatives: torch.Tensor | None = None) -> torch.Tensor:
+    r"""InfoNCE of contrastive predictive coding (van den Oord, Li & Vinyals 2018, eq. 4).
+
+    ``latents`` (N, T, D): the encoder's latent frames :math:`z_{n,t}`;
+    ``predictions`` (N, T, K, D): :math:`\hat z^{\,k}_{n,t} = W_k c_{n,t}`, what the
+    context :math:`c_{n,t}` (which has heard :math:`z_{n,\le t}`) predicts for
+    :math:`z_{n,t+k}`, k = 1..K. With the paper's score :math:`f_k(z, c_t) = \exp(z^\top W_k c_t)`,
+
+    .. math::
+        \mathcal{L}_k = \frac{1}{N(T-k)} \sum_{n} \sum_{t < T-k}
+            -\log \frac{\exp\big(z_{n,t+k}^\top \hat z^{\,k}_{n,t}\big)}
+                       {\exp\big(z_{n,t+k}^\top \hat z^{\,k}_{n,t}\big)
+                        + \sum_{z \in \mathcal{N}_{n,t+k}} \exp\big(z^\top \hat z^{\,k}_{n,t}\big)},
+        \qquad \mathcal{L} = \frac1K \sum_{k=1}^{K} \mathcal{L}_k
+
+    where the negatives :math:`\mathcal{N}_{n,t+k}` are **latents of the batch** other than
+    the true future: the other clips' latents and the same clip's latents at other
+    times. By default all N·T − 1 of them; ``negatives`` (M,), indices into the N·T
+    latents (numbered n·T + t), uses only those — a random sample, shared by every
+    prediction, costs M/(N·T) of the full sum (the method draws it). Without a
+    sample, a prediction that says nothing (all scores equal) gives ``log(N·T)``.
+    Predictions for times past the end (t ≥ T − k) are ignored.
+    """
+    if latents.dim() != 3 or predictions.dim() != 4 or predictions.shape[:2] != latents.shape[:2] \
+            or predictions.shape[3] != latents.shape[2]:
+        raise WorkbenchError(
+            f"cpc_loss needs predictions (N, T, K, D) and latents (N, T, D) with the same N, T and D; got "
+            f"{tuple(predictions.shape)} and {tuple(latents.shape)}."
+        )
+    steps = predictions.shape[2]
+    if not 1 <= steps < latents.shape[1]:
+        raise WorkbenchError(f"cpc_loss: predicting K = {steps} steps ahead needs more than K latent frames "
+                             f"(got T = {latents.shape[1]}).")
+    count = latents.shape[0] * latents.shape[1]
+    if negatives is not None and (negatives.dim() != 1 or len(negatives) == 0 or negatives.dtype != torch.long
+                                  or int(negatives.min()) < 0 or int(negatives.max()) >= count):
+        raise WorkbenchError(f"cpc_loss: negatives must be a non-empty int64 tensor (M,) of indices into the "
+                             f"N·T = {count} latents.")
+    predictions, latents = _float32(predictions, latents)
+    total = 0.0
+    for step in range(1, steps + 1):
+        logits, targets = cpc_logits(predictions, latents, step, negatives)
+        total = total + F.cross_entropy(logits, targets)
+    return total / steps

@@ -11,6 +11,7 @@ a notebook can call it on a few images and show what a model sees:
     rgb_to_lab / lab_to_rgb                  CIE Lab, D65 (colorization)
     ab_bins / soft_encode / annealed_mean    colorization's colour classes
     block_masks(n, size, mask, region)       which pixels to black out (inpainting)
+    held_out_accuracy(method, inputs)        a classifying task's accuracy on data it did not train on
     pretext_views(image_size, views)         optional augmentation before a task
 """
 
@@ -25,6 +26,7 @@ import torch.nn.functional as F
 
 from .augment import Views, crop_flip_views, to_float, views_with
 from .errors import WorkbenchError
+from .runtime import eval_mode
 
 # ---------------------------------------------------------------------------
 # Augmentation before the pretext transform
@@ -311,3 +313,19 @@ def block_masks(n: int, image_size: int, size: int, region: str = "center", devi
     rows = (r.view(1, -1) >= top.view(-1, 1)) & (r.view(1, -1) < (top + size).view(-1, 1))  # (N, H)
     cols = (r.view(1, -1) >= left.view(-1, 1)) & (r.view(1, -1) < (left + size).view(-1, 1))
     return (rows.unsqueeze(2) & cols.unsqueeze(1)).unsqueeze(1).float()
+
+
+@torch.no_grad()
+def held_out_accuracy(method, inputs: torch.Tensor, seed: int = 0, batch_size: int = 32) -> float:
+    """How often a classifying pretext task (a method with ``pretext_batch`` → (inputs,
+    targets) and a ``head`` on its backbone: frame order, the arrow of time) answers its
+    own question right on ``inputs`` it did not train on — in eval mode, its random draws
+    seeded by ``seed`` (the global generator is left as it was)."""
+    device = next(method.parameters()).device
+    right = 0
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []), eval_mode(method):
+        torch.manual_seed(seed)
+        for start in range(0, inputs.shape[0], batch_size):
+            x, targets = method.pretext_batch(inputs[start : start + batch_size].to(device))
+            right += int((method.head(method.backbone(x)).argmax(1) == targets).sum())
+    return right / inputs.shape[0]

@@ -120,6 +120,16 @@ def clip_loss(image_embeddings: torch.Tensor, text_embeddings: torch.Tensor, log
     return (image_to_text + text_to_image) / 2
 
 
+def order_triplet(clips: torch.Tensor, five: torch.Tensor, in_order: torch.Tensor, from_before: torch.Tensor) -> torch.Tensor:
+    """Notebook 12: Shuffle & Learn's triplet — the middle frame c when in order, else a frame
+    from outside (a before, e after), between the same two ends b and d."""
+    a, b, c, d, e = five.unbind(1)                                    # each (N,): frame numbers
+    outside = torch.where(from_before, a, e)                          # a frame outside [b, d]
+    middle = torch.where(in_order, c, outside)
+    frames = torch.stack([b, middle, d], dim=1)                       # (N, 3) frame numbers
+    return clips[torch.arange(len(clips))[:, None], frames]           # (N, 3, C, H, W)
+
+
 def masked_patch_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Notebook 10: MAE's loss — each patch's mean squared error, averaged over the hidden
     patches only (mask 1 = hidden)."""

@@ -16,7 +16,7 @@ def test_every_kind_keeps_rows_together_when_selected():
     made = {
         "images": ImageSet(torch.zeros(4, 3, 8, 8, dtype=torch.uint8), labels(4), ["a", "b"]),
         "tokens": SequenceSet(torch.arange(8).view(4, 2), labels(4), ["a", "b"], vocab=[str(i) for i in range(8)]),
-        "audio": AudioSet(torch.randn(4, 100), labels(4), ["a", "b"]),
+        "audio": AudioSet(torch.randn(4, 1_000), labels(4), ["a", "b"]),  # longer than one FFT window (400 samples)
         "clips": ClipSet(torch.zeros(4, 5, 3, 8, 8, dtype=torch.uint8), labels(4), ["a", "b"]),
         "image_text": PairedSet(torch.zeros(4, 3, 8, 8, dtype=torch.uint8), labels(4), ["a", "b"],
                                 texts=torch.arange(12).view(4, 3), vocab=[str(i) for i in range(12)]),
@@ -59,3 +59,16 @@ def test_sequences_count_their_tokens_and_decode():
     assert data.raw_features().tolist() == [[0, 0, 2], [0, 1, 1]]  # padding is not counted
     assert data.decode(data.inputs[1]) == "x y"
     assert data.method_settings() == {"vocab_size": 3, "sequence_length": 3, "pad_id": 0, "token_counts": [2, 1, 3]}
+
+
+def test_the_raw_baseline_of_sound_is_log_mel_statistics_not_samples():
+    rate = 8_000
+    t = torch.arange(rate) / rate
+    low, high = torch.sin(2 * torch.pi * 300 * t), torch.sin(2 * torch.pi * 2_500 * t)
+    later = torch.sin(2 * torch.pi * 300 * t + 1.0)  # the same tone, its samples all different
+    data = AudioSet(torch.stack([low, high, later]), labels(3), ["a", "b"], sample_rate=rate)
+    raw = data.raw_features()
+    assert data.raw_name == "log-mel statistics" and raw.shape == (3, 80)
+    loud = raw[0, :40] > raw[0, :40].max() - 5  # the bands the tone fills (the others hold leakage, near log 0)
+    assert (low - later).abs().mean() > 0.5 and torch.allclose(raw[0, :40][loud], raw[2, :40][loud], atol=0.05)
+    assert (raw[0, :40][loud] - raw[1, :40][loud]).abs().max() > 1

@@ -25,3 +25,24 @@ def test_outside_a_project_the_default_is_data_of_the_working_directory(monkeypa
     (tmp_path / "pyproject.toml").write_text("")  # another project, not sslworkbench's
     monkeypatch.chdir(tmp_path)
     assert default_root() == Path(tmp_path) / "data"
+
+
+def test_seeded_chunks_give_the_same_first_samples_whatever_the_total():
+    from sslworkbench.data.paths import seeded_chunks
+
+    def draws(total):
+        return [rng.random(count).tolist() for _, rng, _, count in seeded_chunks(total, 4, 0, 1, 2)]
+
+    assert draws(10)[:2] == draws(8) and [len(d) for d in draws(10)] == [4, 4, 2]
+
+
+def test_read_cache_cuts_rows_and_refuses_a_short_cache(tmp_path):
+    import torch
+
+    from sslworkbench.data.paths import read_cache, write_cache
+
+    path = tmp_path / "split.pt"
+    write_cache({"x": torch.arange(6), "extras": {"y": torch.arange(6) * 2}}, path)
+    stored = read_cache(path, 4)
+    assert stored["x"].tolist() == [0, 1, 2, 3] and stored["extras"]["y"].tolist() == [0, 2, 4, 6]
+    assert read_cache(path, 7) is None and read_cache(tmp_path / "missing.pt", 1) is None

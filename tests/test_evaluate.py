@@ -18,7 +18,7 @@ from sslworkbench import (
     load_dataset,
     train,
 )
-from sslworkbench.evaluate import effective_rank, embedding_std
+from sslworkbench.evaluate import effective_rank, embedding_std, factor_probes, probe_factors
 
 
 def clustered(n_per_class, classes=4, dim=8, spread=1.0, seed=0, draw=0):
@@ -294,3 +294,36 @@ def test_object_attention_share_compares_attention_with_the_objects_area():
         object_attention_share(build_backbone("small_cnn"), data, masks)
     with pytest.raises(WorkbenchError, match="masks must be"):
         object_attention_share(_Looks(masks, False), data, masks[:3])
+
+
+def test_factor_probes_read_each_factor_of_the_same_features():
+    torch.manual_seed(0)
+    n = 200
+    shape, speed = torch.randint(0, 3, (n,)), torch.randint(0, 2, (n,))
+    # features that hold the shape in one direction and nothing about the speed
+    features = torch.nn.functional.one_hot(shape, 3).float() * 3 + torch.randn(n, 3) * 0.3
+    factors = {"shape": (shape[:150], shape[150:]), "speed": (speed[:150], speed[150:])}
+    scores = probe_factors(features[:150], features[150:], factors)
+    assert scores["shape"] > 0.95 and scores["speed"] < 0.75
+
+
+def test_factor_probes_embed_clips_once_per_split_or_read_raw_inputs():
+    from sslworkbench.data.moving_shapes import factors_of, generate
+
+    train, test = generate("train", 24, frames=4), generate("test", 12, frames=4)
+    backbone = build_backbone("video_cnn")
+    scores = factor_probes(backbone, train, test, factors_of(train, test, ["shape", "speed"]))
+    raw = factor_probes(None, train, test, factors_of(train, test, ["shape"]))
+    assert set(scores) == {"shape", "speed"} and all(0 <= v <= 1 for v in scores.values()) and set(raw) == {"shape"}
+
+
+def test_embed_counts_frames_of_clips_against_the_batch_size():
+    seen = []
+
+    class Recorder(torch.nn.Module):
+        def forward(self, clips):
+            seen.append(clips.shape[0])
+            return clips.flatten(1)[:, :2]
+
+    embed(Recorder(), torch.zeros(10, 8, 3, 2, 2, dtype=torch.uint8), batch_size=32)
+    assert seen == [4, 4, 2]  # 32 frames: 4 clips of 8

@@ -93,7 +93,8 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
     checks = (exercises.check_nt_xent, exercises.check_purity, exercises.check_info_nce, exercises.check_grayscale,
               exercises.check_rotation_batch, exercises.check_ema_update, exercises.check_skipgram_loss,
               exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy, exercises.check_precision_at_k,
-              exercises.check_patchify, exercises.check_masked_patch_loss, exercises.check_clip_loss)
+              exercises.check_patchify, exercises.check_masked_patch_loss, exercises.check_clip_loss,
+              exercises.check_order_triplet)
     for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
@@ -329,6 +330,28 @@ def test_clip_loss_checker(capsys):
     for wrong in (one_direction, unnormalised):
         assert not exercises.check_clip_loss(wrong)
         assert capsys.readouterr().out.startswith("✗ clip_loss: ")
+
+
+def test_order_triplet_checker(capsys):
+    def never_shuffled(clips, five, in_order, from_before):   # ignores the coin: always (b, c, d)
+        return clips[torch.arange(len(clips))[:, None], five[:, 1:4]]
+
+    def swapped_outside(clips, five, in_order, from_before):  # a where e is asked, e where a
+        a, b, c, d, e = five.unbind(1)
+        middle = torch.where(in_order, c, torch.where(from_before, e, a))
+        return clips[torch.arange(len(clips))[:, None], torch.stack([b, middle, d], 1)]
+
+    def frames_last(clips, five, in_order, from_before):     # indexes the wrong axis
+        raise IndexError("index 5 is out of bounds for dimension 1 with size 3")
+
+    assert exercises.check_order_triplet(solutions.order_triplet)
+    assert capsys.readouterr().out.startswith("✓ order_triplet matches")
+    for wrong in (never_shuffled, swapped_outside):
+        assert not exercises.check_order_triplet(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ order_triplet: 4 numbered clips") and "your triplet shows frames" in out, out
+    assert not exercises.check_order_triplet(frames_last)
+    assert "raised IndexError" in capsys.readouterr().out
 
 
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):

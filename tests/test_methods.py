@@ -48,6 +48,10 @@ def data_for(name: str):
         return toy_text(pairs=METHODS[name].input_segments == 2, length=32)  # span_contrast's spans are 24 long
     if kind == "image_text":
         return load_dataset("captioned_shapes", "train", n=64)
+    if kind == "clips":
+        return load_dataset("moving_shapes", "train", n=32, frames=8)
+    if kind == "audio":
+        return load_dataset("sounds", "train", n=32)
     if METHODS[name].instances == "groups":
         return load_dataset("shapes", "train", n=64, renderings=4)
     return load_dataset("shapes", "train", n=64)

@@ -280,3 +280,18 @@ def test_images_of_another_size_fail_clearly(data):
     method = tiny("rotation")
     with pytest.raises(WorkbenchError, match="built for 32×32 images but got 16×16"):
         method.training_step((torch.zeros(2, 3, 16, 16, dtype=torch.uint8), None))
+
+
+def test_held_out_accuracy_asks_the_task_its_own_question_repeatably():
+    from sslworkbench.data import load_dataset
+    from sslworkbench.methods import build_method
+    from sslworkbench.pretext import held_out_accuracy
+
+    clips = load_dataset("moving_shapes", "test", n=40, frames=6)
+    method = build_method("arrow_of_time", frames=6, length=4)
+    torch.manual_seed(1)
+    state = torch.get_rng_state()
+    first = held_out_accuracy(method, clips.inputs, seed=3, batch_size=16)
+    assert torch.equal(torch.get_rng_state(), state)  # the global generator is left as it was
+    assert first == held_out_accuracy(method, clips.inputs, seed=3, batch_size=16) and 0 <= first <= 1
+    assert method.training  # put back in training mode

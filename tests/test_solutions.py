@@ -16,6 +16,7 @@ CHECKERS = {
     "patchify": exercises.check_patchify,
     "masked_patch_loss": exercises.check_masked_patch_loss,
     "clip_loss": exercises.check_clip_loss,
+    "order_triplet": exercises.check_order_triplet,
 }
 
 

@@ -28,17 +28,23 @@ from .digits import load_digits
 from .emoji import load_emoji
 from .imageset import ImageSet
 from .motifs import load_motifs
+from .moving_shapes import load_moving_shapes
 from .paths import default_root
 from .shapes import load_shapes
+from .sounds import load_sounds
+from .spoken_digits import load_spoken_digits
 from .torchvision_sets import load_cifar10, load_fashion_mnist, load_mnist, load_stl10
 
 DATASETS = Registry("dataset", {
     "shapes": load_shapes,              # procedural images, generated and cached (data/shapes.py)
+    "moving_shapes": load_moving_shapes,  # clips of one shapes object moving, spinning, slowing down (video)
     "captioned_shapes": load_captioned_shapes,  # shapes with captions written from what drew them (image–text)
     "digits": load_digits,              # scikit-learn's 8×8 handwritten digits
     "motifs": load_motifs,              # procedural token sequences (data/motifs.py)
     "bible": load_bible,                # English–Spanish verses, shipped in the package (data/bible.py)
-    "emoji": load_emoji,                # 3,655 emoji with their names, shipped in the package (image–text)
+    "emoji": load_emoji,
+    "sounds": load_sounds,              # procedural sound events: tones, chords, chirps, clicks, noise (audio)
+    "spoken_digits": load_spoken_digits,  # "zero" … "nine" in 96 eSpeak NG voices, synthesised on first use (audio)                # 3,655 emoji with their names, shipped in the package (image–text)
     "cifar10": load_cifar10,            # the real image datasets, through torchvision's files
     "stl10": load_stl10,
     "mnist": load_mnist,

@@ -64,6 +64,16 @@ def check_image_size(name: str, image_size: int, backbone) -> None:
         )
 
 
+def check_sample_rate(name: str, sample_rate: int, backbone) -> None:
+    """One clear error when ``backbone`` was built for audio at another sample rate than ``sample_rate``."""
+    built = getattr(backbone, "sample_rate", None)
+    if isinstance(built, int) and built != sample_rate:
+        raise WorkbenchError(
+            f"This backbone was built for {built:,} Hz audio and {name!r} is sampled at {sample_rate:,} Hz: "
+            f"load the data at sample_rate={built}, or build (pretrain) the backbone with sample_rate={sample_rate}."
+        )
+
+
 def check_vocabulary(name: str, vocab_id: str | None, vocab_size: int, model) -> None:
     """One clear error when ``model`` was trained on token ids of another tokenizer (its ``vocab_id``)."""
     theirs = getattr(model, "vocab_id", None)
@@ -267,6 +277,8 @@ class AudioSet(Dataset):
 
     sample_rate: int = 16_000
 
+    raw_name: ClassVar[str] = "log-mel statistics"
+
     kind: ClassVar[str] = "audio"
     expected: ClassVar[str] = "a float tensor of waveforms (N, T) or spectrograms (N, F, T)"
 
@@ -274,6 +286,30 @@ class AudioSet(Dataset):
     def check(cls, inputs, what: str = "audio") -> None:
         if not isinstance(inputs, torch.Tensor) or inputs.dim() not in (2, 3) or not inputs.is_floating_point():
             _fail_shape(what, cls.expected, inputs)
+
+    def raw_features(self) -> torch.Tensor:
+        """The raw-input baseline of sound: each mel band's mean and standard deviation
+        over time of the log-mel spectrogram (80 numbers per clip, a "bag of frames").
+        The waveform itself is no baseline at all: a linear probe on its samples is at
+        chance, since the same sound shifted by a millisecond has other samples.
+        Spectrograms (N, F, T) given as inputs: the same statistics over their T."""
+        from ..audio import log_mel_spectrogram  # audio imports nothing of data: no cycle, imported when used
+
+        rows = []
+        for start in range(0, self.inputs.shape[0], 512):
+            batch = self.inputs[start : start + 512].float()
+            spectrogram = batch if batch.dim() == 3 else log_mel_spectrogram(batch, self.sample_rate)
+            std, mean = torch.std_mean(spectrogram, dim=-1)
+            rows.append(torch.cat([mean, std], dim=1))
+        return torch.cat(rows)
+
+    def method_settings(self) -> dict:
+        return {"sample_rate": self.sample_rate}
+
+    def check_model(self, backbone) -> None:
+        """Refuse a backbone built for another sample rate (``backbone.sample_rate``: its
+        mel filters would lie on other frequencies, so its features would mean something else)."""
+        check_sample_rate(self.name, self.sample_rate, backbone)
 
 
 @dataclass(repr=False)
@@ -288,6 +324,18 @@ class ClipSet(Dataset):
     def check(cls, inputs, what: str = "clips") -> None:
         if not isinstance(inputs, torch.Tensor) or inputs.dim() != 5 or inputs.dtype != torch.uint8:
             _fail_shape(what, cls.expected, inputs)
+
+    def raw_features(self) -> torch.Tensor:
+        """The raw-pixel baseline of clips: every frame averaged down to 8×8 (a
+        clip of 16 frames of 32×32 would be 49,152 numbers; 3,072 keep where
+        things are in every frame), flattened."""
+        frames = self.inputs.flatten(0, 1)
+        side = min(8, frames.shape[-1])
+        small = torch.cat([
+            torch.nn.functional.adaptive_avg_pool2d(to_float(frames[start : start + 4096]), side)
+            for start in range(0, frames.shape[0], 4096)
+        ])
+        return small.view(self.inputs.shape[0], -1)
 
     def method_settings(self) -> dict:
         return {"frames": self.inputs.shape[1], "image_size": self.inputs.shape[-1]}

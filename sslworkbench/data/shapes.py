@@ -74,7 +74,6 @@ says how much it relies on what the shift changed.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +83,7 @@ import torch.nn.functional as F
 from .. import augment  # its gaussian_blur: torchvision's would import all of torchvision (~160 MB, ~2 s)
 from ..errors import WorkbenchError
 from .imageset import ImageSet
+from .paths import read_cache, seeded_chunks, write_cache
 
 CLASSES = [
     "circle",
@@ -245,6 +245,20 @@ def object_masks(data: ImageSet) -> torch.Tensor:
     ]))
 
 
+def keep_visible(rng: np.random.Generator, object_rgb, object_hue, background_light, object_saturation: float = 1.0):
+    """Keep every object visible in grayscale: where its lightness is within
+    ``MIN_LIGHTNESS_GAP`` of the background's, redraw its saturation and value
+    (same hue), light on a dark background and dark on a light one. In place."""
+    for _ in range(20):
+        close = np.abs(_lightness(object_rgb) - background_light) < MIN_LIGHTNESS_GAP
+        if not close.any():
+            break
+        k = int(close.sum())
+        dark_background = background_light[close] < 0.5
+        value = np.where(dark_background, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.3, k))
+        object_rgb[close] = _hsv_to_rgb(object_hue[close], rng.uniform(0.2, 1.0, k) * object_saturation, value)
+
+
 UPRIGHT_SPREAD = math.radians(15)  # upright mode: largest tilt of object, light and background
 
 
@@ -293,14 +307,7 @@ def _render_chunk(
             value = np.where(dark_object, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.25, k))
             background[close] = _hsv_to_rgb(background_hue[close], rng.uniform(0.1, 0.6, k), value)
         background_light = _lightness((background_a + background_b) / 2)
-    for _ in range(20):
-        close = np.abs(_lightness(object_rgb) - background_light) < MIN_LIGHTNESS_GAP
-        if not close.any():
-            break
-        k = int(close.sum())
-        dark_background = background_light[close] < 0.5
-        value = np.where(dark_background, rng.uniform(0.85, 1.0, k), rng.uniform(0.05, 0.3, k))
-        object_rgb[close] = _hsv_to_rgb(object_hue[close], rng.uniform(0.2, 1.0, k) * object_saturation, value)
+    keep_visible(rng, object_rgb, object_hue, background_light, object_saturation)
 
     mask = _coverage(labels, cx, cy, scale, rotation)[..., None]
 
@@ -405,10 +412,7 @@ def generate(
     images = torch.empty((total, 3, SIZE, SIZE), dtype=torch.uint8)
     labels = np.empty(total, dtype=np.int64)
     extras = {}
-    for chunk in range(math.ceil(total / CHUNK)):
-        rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION])
-        start = chunk * CHUNK
-        count = min(CHUNK, total - start)
+    for chunk, rng, start, count in seeded_chunks(total, CHUNK, seed, SPLIT_STREAM[split], VERSION):
         # the colour cue's draws come from a stream of their own: every other draw is unchanged
         bias_rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION, 1])
         chunk_images, chunk_labels, chunk_extras = _render_chunk(
@@ -504,36 +508,10 @@ def load_shapes(
     if class_colour:
         tag += f"-colour{class_colour:g}-offset{colour_offset}"
     path = Path(root) / f"{tag}.pt"
-    data = _read_cache(path, total)
-    if data is None:
-        data = generate(split, total, seed, *options)
-        _write_cache(data, path)
+    stored = read_cache(path, total)
+    if stored is not None:
+        return ImageSet(stored["images"], stored["labels"], list(CLASSES), "shapes", stored["extras"])
+    data = generate(split, total, seed, *options)
+    write_cache({"images": data.images, "labels": data.labels, "extras": data.extras}, path)
     return data
 
-
-def _read_cache(path: Path, total: int) -> ImageSet | None:
-    """The first ``total`` images of the cached split at ``path``, or None."""
-    if not path.exists():
-        return None
-    stored = torch.load(path, weights_only=True)
-    if stored["images"].shape[0] < total:
-        return None
-    # a copy of the first n, so that the whole cached split is not kept alive by a view
-    first = (lambda t: t[:total].clone()) if total < stored["images"].shape[0] else (lambda t: t)
-    return ImageSet(
-        first(stored["images"]),
-        first(stored["labels"]),
-        list(CLASSES),
-        "shapes",
-        {key: first(value) for key, value in stored["extras"].items()},
-    )
-
-
-def _write_cache(data: ImageSet, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        torch.save({"images": data.images, "labels": data.labels, "extras": data.extras}, temporary)
-        os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only folder only costs us the cache

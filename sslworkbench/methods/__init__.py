@@ -15,18 +15,24 @@ Adding a method: one file with its class, one import and one line in ``METHODS``
 below, its loss in ``losses.py``, and one test file (``docs/architecture.md``).
 """
 
+from .arrow_of_time import ArrowOfTime
 from .autoencoder import VAE, Autoencoder, DenoisingAutoencoder
 from .barlow_twins import BarlowTwins
 from .base import METHODS, Method, build_method, settings_of
 from .bert import BERT
 from .byol import BYOL
 from .clip import CLIP
+from .cola import COLA
 from .colorization import Colorization
 from .context_encoder import ContextEncoder
+from .cpc import CPC
 from .dino import DINO
+from .frame_order import FrameOrder
+from .future_frames import FutureFrames
 from .gpt import GPT
 from .jigsaw import Jigsaw
 from .mae import MAE
+from .masked_spectrogram import MaskedSpectrogram
 from .memory_bank import MemoryBank
 from .mlm import MaskedLanguageModel
 from .moco import MoCo
@@ -37,6 +43,7 @@ from .simsiam import SimSiam
 from .span_contrast import SpanContrast
 from .supcon import MICLe, SupCon
 from .supervised import Supervised
+from .temporal_contrast import TemporalContrast
 from .tlm import TranslationLM
 from .vicreg import VICReg
 from .word2vec import Word2Vec
@@ -54,6 +61,10 @@ for method in (
     SpanContrast, Word2Vec, MaskedLanguageModel, BERT, GPT, TranslationLM,
     # images and their captions (notebook 11)
     CLIP,
+    # video clips: time as the supervisor (notebook 12)
+    TemporalContrast, FrameOrder, ArrowOfTime, FutureFrames,
+    # sound (notebook 13)
+    COLA, CPC, MaskedSpectrogram,
 ):
     METHODS[method.name] = method
 

@@ -16,10 +16,12 @@ from torch import nn
 
 from ..errors import WorkbenchError
 from ..registry import Registry
+from .audio import AudioCNN
 from .backbones import ResNet18CIFAR, SmallCNN
 from .heads import classifier, projection_head
 from .token_cnn import TokenCNN
 from .transformer import Transformer
+from .video import VideoCNN
 from .vit import ViT
 from .word_vectors import WordVectors
 
@@ -30,6 +32,8 @@ BACKBONES = Registry("backbone", {
     "token_cnn": TokenCNN,        # embeddings + 1-D convolutions, for token sequences
     "transformer": Transformer,   # a small pre-norm transformer, bidirectional or causal (text)
     "word_vectors": WordVectors,  # one vector per word, averaged over a sequence (word2vec)
+    "video_cnn": VideoCNN,        # a small CNN on every frame, then 1-D convolutions over time (clips)
+    "audio_cnn": AudioCNN,        # log-mel spectrogram, then 1-D convolutions over time (sound)
 })
 
 
@@ -42,6 +46,15 @@ def sized_options(backbone: str, image_size: int, options: dict | None = None) -
     return options
 
 
+def rated_options(backbone: str, sample_rate: int, options: dict | None = None) -> dict:
+    """``options`` with ``sample_rate`` added for a backbone built for one sample rate
+    (the audio backbone's mel filters); the options given win."""
+    options = dict(options or {})
+    if "sample_rate" in inspect.signature(BACKBONES[backbone].__init__).parameters:
+        options = {"sample_rate": sample_rate, **options}
+    return options
+
+
 def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
     builder = BACKBONES[name]
     try:
@@ -51,7 +64,7 @@ def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
 
 
 __all__ = [
-    "BACKBONES", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "ViT", "WordVectors", "build_backbone", "classifier",
-    "sized_options",
+    "BACKBONES", "AudioCNN", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "VideoCNN", "ViT", "WordVectors", "build_backbone", "classifier",
+    "sized_options", "rated_options",
     "projection_head",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..errors import WorkbenchError
@@ -124,3 +125,45 @@ class Discriminator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.logit(self.features(images * 2 - 1).flatten(1)).squeeze(1)
+
+
+class NextFrameDecoder(nn.Module):
+    """(the last frame seen (N, 3, H, W), a clip's features (N, D)) → the next frame,
+    by moving the last frame's pixels:
+
+        v = W h                      a velocity (N, 2), in pixels per frame, from the features
+        m = σ(CNN(x_t))              (N, 1, H, W): what moves — a small CNN on the frame itself
+        x̂_{t+1}(p) = x_t(p − m(p)·v)  each pixel fetched from where it came from (bilinear)
+
+    The frame says *what* is where; only the features can say *how it moves*, which
+    one frame cannot show. A decoder that painted the next frame from scratch with
+    FiLM-conditioned convolutions (the features scaling each channel) had not beaten
+    copying the last frame after 10 epochs (measured on moving_shapes); moving
+    pixels, as video-prediction models with flow or transformations do (Finn,
+    Goodfellow & Levine 2016; Patraucean et al. 2016), learns within a few.
+    ``v`` starts at zero: the decoder begins as the copy-last-frame baseline."""
+
+    def __init__(self, feature_dim: int, width: int = 16, layers: int = 3):
+        super().__init__()
+        if layers < 1 or width < 1:
+            raise WorkbenchError(f"NextFrameDecoder needs layers ≥ 1 and width ≥ 1 (got layers={layers}, width={width}).")
+        convs = []
+        for i in range(layers):
+            convs += [nn.Conv2d(3 if i == 0 else width, width, 3, padding=1), nn.ReLU(inplace=True)]
+        self.moves = nn.Sequential(*convs, nn.Conv2d(width, 1, 3, padding=1))
+        self.velocity = nn.Linear(feature_dim, 2)
+        nn.init.zeros_(self.velocity.weight)
+        nn.init.zeros_(self.velocity.bias)
+
+    def flow(self, frame: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """(N, 2, H, W): how far each pixel moves to the next frame, in pixels (x right, y down)."""
+        return torch.sigmoid(self.moves(frame * 2 - 1)) * self.velocity(features)[:, :, None, None]
+
+    def forward(self, frame: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = frame.shape
+        flow = self.flow(frame, features)
+        # where each pixel of the next frame comes from, in grid_sample's [-1, 1] coordinates
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, h, device=frame.device),
+                                torch.linspace(-1, 1, w, device=frame.device), indexing="ij")
+        source = torch.stack([xs - flow[:, 0] * 2 / (w - 1), ys - flow[:, 1] * 2 / (h - 1)], dim=-1)
+        return F.grid_sample(frame, source, mode="bilinear", padding_mode="border", align_corners=True)

@@ -1,0 +1,67 @@
+"""Temporal contrast — two frames of the same video as a positive pair (the
+"slowness" prior of Wiskott & Sejnowski 2002, made contrastive: Sermanet et al.,
+"Time-Contrastive Networks", 2018; Qian et al., "Spatiotemporal Contrastive Video
+Representation Learning", CVPR 2021).
+
+For each minibatch of N clips:
+
+    x, x' = two frames of each clip, at most ``max_gap`` frames apart (clip_views.frame_pairs)
+    v, v' = t(x), t'(x')           optional image views on top (crop + colour, as SimCLR)
+    h, h' = f(v), f(v')            the backbone reads each frame as a clip of one frame
+    z, z' = g(h), g(h')            projection head
+    loss  = NT-Xent(z, z', τ)      each frame must pick out the other frame of its video
+
+Time supplies the augmentation: between two frames the object moved, turned and
+changed size, so what stays the same is what it *is*. But a still camera keeps
+the background and the object's colour identical in both frames, and colour is
+the easiest way to match them. Measured on moving_shapes (30 epochs, batch 64,
+linear probes on the test clips): with the default views, shape 45.3% and an
+8-bin probe of the object's hue 19.3%; with ``views=None``, shape 12.5% (random
+init: 14.2%) and the object's hue 39.7% — without colour changes it learns
+colour, not shape. This is a single-frame model: nothing here asks it how
+things move (its temporal layers only ever see one frame).
+"""
+
+from __future__ import annotations
+
+from ..augment import simclr_views, views_with
+from ..clip_views import frame_pairs
+from ..data.dataset import to_float
+from ..errors import WorkbenchError
+from ..losses import nt_xent
+from ..models import projection_head
+from .base import Method
+
+#: the objects of moving_shapes are small (radius 30–50% of half the image): crops keep half of it or more
+CLIP_VIEWS = {"scale": (0.5, 1.0)}
+
+
+class TemporalContrast(Method):
+    name = "temporal_contrast"
+    input_kind = "clips"
+    min_batch_size = 2
+    min_batch_reason = "the other clips' frames are the negatives"
+
+    def __init__(self, backbone: str = "video_cnn", backbone_options: dict | None = None, frames: int = 16,
+                 image_size: int = 32, max_gap: int | None = 4, temperature: float = 0.1,
+                 projection_dim: int = 128, hidden_dim: int = 512, views: dict | None = CLIP_VIEWS):
+        super().__init__(backbone, backbone_options)
+        if not temperature > 0:  # also catches NaN
+            raise WorkbenchError(f"temperature must be > 0 (got {temperature}); contrastive methods use 0.1–0.5.")
+        if max_gap is not None and not (isinstance(max_gap, int) and max_gap >= 1):
+            raise WorkbenchError(f"max_gap must be a whole number of frames ≥ 1, or None for anywhere in the clip (got {max_gap!r}).")
+        self.frames, self.image_size, self.max_gap, self.temperature = frames, image_size, max_gap, temperature
+        self.views = None if views is None else views_with(simclr_views(image_size), views)
+        self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
+
+    def pretext_batch(self, clips) -> tuple:
+        """The two frames of each clip as the backbone sees them: (N, 1, 3, H, W) each."""
+        first, second, _ = frame_pairs(to_float(self.inputs_of(clips)), self.max_gap)
+        if self.views is not None:
+            first, second = self.views(first), self.views(second)
+        return first[:, None], second[:, None]
+
+    def training_step(self, batch) -> dict:
+        first, second = self.pretext_batch(batch)
+        z1, z2 = self.projector(self.backbone(first)), self.projector(self.backbone(second))
+        return {"loss": nt_xent(z1, z2, self.temperature), "embeddings": z1.detach()}
