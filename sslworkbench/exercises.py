@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from . import solutions
+from .audio import log_mel_spectrogram, mel_filterbank
 from .augment import grayscale
 from .clip_views import order_triplet
 from .downstream import nearest_neighbours, precision_at_k
@@ -285,14 +286,14 @@ def check_clip_loss(candidate, atol: float = 1e-4) -> bool:
     return _check("clip_loss", candidate, cases)
 
 
-def _tensor_like(want: torch.Tensor, atol: float):
-    """A judge for an image-shaped result: the same shape, values within ``atol``."""
+def _tensor_like(want: torch.Tensor, atol: float, what: str = "the luma"):
+    """A judge for a tensor result (an image, a spectrogram): the same shape, values within ``atol``."""
     def judge(got) -> str | None:
         if not isinstance(got, torch.Tensor) or got.shape != want.shape:
             shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
             return f"expected a tensor of shape {tuple(want.shape)}, got {shape}"
         if not torch.allclose(got.float(), want, atol=atol):
-            return f"values differ from the luma by up to {(got.float() - want).abs().max().item():.4f}"
+            return f"values differ from {what} by up to {(got.float() - want).abs().max().item():.4f}"
         return None
     return judge
 
@@ -380,6 +381,27 @@ def _triplet_like(want: torch.Tensor, numbered: bool):
     return judge
 
 
+def check_log_mel(candidate, atol: float = 1e-3) -> bool:
+    """Compare ``candidate(waveforms, filters, n_fft, hop)`` with the audio front end
+    (:func:`sslworkbench.audio.log_mel_spectrogram`): a Hann-windowed ``torch.stft`` with
+    centred frames, the power (squared magnitude), the mel filters, then log(x + 1e-6).
+    Cases: several rates, window sizes and batch sizes, a pure tone, and silence."""
+    generator = torch.Generator().manual_seed(7)
+    cases = []
+    for n, rate, n_fft, hop, mels in [(2, 8000, 200, 80, 40), (1, 16000, 400, 160, 64), (3, 8000, 256, 64, 20)]:
+        waveforms = torch.randn(n, rate // 4, generator=generator) * 0.1
+        filters = mel_filterbank(n_fft, mels, rate)
+        want = log_mel_spectrogram(waveforms, rate, n_mels=mels, n_fft=n_fft, hop=hop)
+        cases.append((f"{n} clip(s) of noise at {rate} Hz, n_fft {n_fft}, hop {hop}, {mels} mel bands",
+                      (waveforms, filters, n_fft, hop), _tensor_like(want, atol, "the log-mel spectrogram")))
+    t = torch.arange(2000) / 8000
+    for name, waveform in [("a 440 Hz tone", torch.sin(2 * torch.pi * 440 * t)), ("silence", torch.zeros(2000))]:
+        want = log_mel_spectrogram(waveform[None], 8000, n_fft=200, hop=80)
+        cases.append((name, (waveform[None], mel_filterbank(200, 40, 8000), 200, 80),
+                      _tensor_like(want, atol, "the log-mel spectrogram")))
+    return _check("log_mel", candidate, cases)
+
+
 def _small_network(seed: int) -> nn.Module:
     torch.manual_seed(seed)
     network = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 3))
@@ -427,6 +449,7 @@ SOLVED = {
     "masked_patch_loss": solutions.masked_patch_loss,
     "clip_loss": solutions.clip_loss,
     "order_triplet": solutions.order_triplet,
+    "log_mel": solutions.log_mel,
 }
 
 

@@ -130,6 +130,16 @@ def order_triplet(clips: torch.Tensor, five: torch.Tensor, in_order: torch.Tenso
     return clips[torch.arange(len(clips))[:, None], frames]           # (N, 3, C, H, W)
 
 
+def log_mel(waveforms: torch.Tensor, filters: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
+    """Notebook 13: the log-mel spectrogram — short-time Fourier transform, power, mel
+    filters, log."""
+    window = torch.hann_window(n_fft)                                  # tapers each 25 ms slice
+    spectrum = torch.stft(waveforms, n_fft, hop_length=hop, window=window, center=True,
+                          return_complex=True)                         # (N, n_fft // 2 + 1, frames)
+    power = spectrum.abs() ** 2                                        # energy at each frequency
+    return torch.log(filters @ power + 1e-6)                           # (N, n_mels, frames)
+
+
 def masked_patch_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Notebook 10: MAE's loss — each patch's mean squared error, averaged over the hidden
     patches only (mask 1 = hidden)."""

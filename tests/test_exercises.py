@@ -94,7 +94,7 @@ def test_an_empty_stub_is_not_written_yet_not_an_error(capsys):
               exercises.check_rotation_batch, exercises.check_ema_update, exercises.check_skipgram_loss,
               exercises.check_causal_lm_loss, exercises.check_retrieval_accuracy, exercises.check_precision_at_k,
               exercises.check_patchify, exercises.check_masked_patch_loss, exercises.check_clip_loss,
-              exercises.check_order_triplet)
+              exercises.check_order_triplet, exercises.check_log_mel)
     for check in checks:
         assert check(stub) is False
         line = capsys.readouterr().out
@@ -352,6 +352,23 @@ def test_order_triplet_checker(capsys):
         assert out.startswith("✗ order_triplet: 4 numbered clips") and "your triplet shows frames" in out, out
     assert not exercises.check_order_triplet(frames_last)
     assert "raised IndexError" in capsys.readouterr().out
+
+
+def test_log_mel_checker(capsys):
+    def magnitude(waveforms, filters, n_fft, hop):      # |X| instead of |X|²
+        spectrum = torch.stft(waveforms, n_fft, hop_length=hop, window=torch.hann_window(n_fft), return_complex=True)
+        return torch.log(filters @ spectrum.abs() + 1e-6)
+
+    def no_window(waveforms, filters, n_fft, hop):      # a rectangular window
+        spectrum = torch.stft(waveforms, n_fft, hop_length=hop, return_complex=True)
+        return torch.log(filters @ spectrum.abs() ** 2 + 1e-6)
+
+    assert exercises.check_log_mel(solutions.log_mel)
+    assert capsys.readouterr().out.startswith("✓ log_mel matches")
+    for wrong in (magnitude, no_window):
+        assert not exercises.check_log_mel(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ log_mel: ") and "the log-mel spectrogram" in out, out
 
 
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):

@@ -17,6 +17,7 @@ CHECKERS = {
     "masked_patch_loss": exercises.check_masked_patch_loss,
     "clip_loss": exercises.check_clip_loss,
     "order_triplet": exercises.check_order_triplet,
+    "log_mel": exercises.check_log_mel,
 }
 
 
