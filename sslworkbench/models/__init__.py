@@ -37,22 +37,22 @@ BACKBONES = Registry("backbone", {
 })
 
 
+def data_options(backbone: str, options: dict | None = None, **from_data) -> dict:
+    """``options`` with each setting of ``from_data`` that backbone ``backbone`` is built
+    for (its constructor takes it: the ViT's ``image_size``, the audio backbone's
+    ``sample_rate``) added; the options given win. Other settings are left out."""
+    accepted = inspect.signature(BACKBONES[backbone].__init__).parameters
+    return {**{key: value for key, value in from_data.items() if key in accepted}, **(options or {})}
+
+
 def sized_options(backbone: str, image_size: int, options: dict | None = None) -> dict:
-    """``options`` with ``image_size`` added for a backbone built for one image size
-    (the ViT's position embedding); the options given win. Other backbones take any size."""
-    options = dict(options or {})
-    if "image_size" in inspect.signature(BACKBONES[backbone].__init__).parameters:
-        options = {"image_size": image_size, **options}
-    return options
+    """:func:`data_options` for the image size (the ViT's position grid); other backbones take any size."""
+    return data_options(backbone, options, image_size=image_size)
 
 
 def rated_options(backbone: str, sample_rate: int, options: dict | None = None) -> dict:
-    """``options`` with ``sample_rate`` added for a backbone built for one sample rate
-    (the audio backbone's mel filters); the options given win."""
-    options = dict(options or {})
-    if "sample_rate" in inspect.signature(BACKBONES[backbone].__init__).parameters:
-        options = {"sample_rate": sample_rate, **options}
-    return options
+    """:func:`data_options` for the sample rate (the audio backbone's mel filters)."""
+    return data_options(backbone, options, sample_rate=sample_rate)
 
 
 def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
@@ -65,6 +65,6 @@ def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
 
 __all__ = [
     "BACKBONES", "AudioCNN", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "VideoCNN", "ViT", "WordVectors", "build_backbone", "classifier",
-    "sized_options", "rated_options",
+    "data_options", "sized_options", "rated_options",
     "projection_head",
 ]
