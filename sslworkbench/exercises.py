@@ -438,6 +438,8 @@ def check_ema_update(candidate) -> bool:
 
 SOLVED = {
     "purity": solutions.purity,
+    "info_nce": solutions.info_nce,
+    "nt_xent": solutions.nt_xent,
     "grayscale": solutions.grayscale,
     "rotation_batch": solutions.rotation_batch,
     "ema_update": solutions.ema_update,

@@ -39,6 +39,29 @@ def rotation_batch(images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.cat(rotated), targets
 
 
+def info_nce(query: torch.Tensor, key: torch.Tensor, queue: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Notebook 04: MoCo's InfoNCE — each query picks its own key among the key and the K queued
+    negatives, a (1 + K)-way classification whose right answer is class 0."""
+    q = F.normalize(query, dim=1)                             # unit vectors: dot product = cosine
+    k = F.normalize(key, dim=1)
+    positive = (q * k).sum(dim=1, keepdim=True)               # (N, 1): q_i · k_i
+    negatives = q @ queue.T                                   # (N, K): q_i · n_j (the queue is normalised)
+    logits = torch.cat([positive, negatives], dim=1) / temperature
+    right = torch.zeros(len(q), dtype=torch.long)             # the key sits in column 0
+    return F.cross_entropy(logits, right)
+
+
+def nt_xent(z1: torch.Tensor, z2: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Notebook 04: SimCLR's NT-Xent — each of the 2N views picks its partner among the other
+    2N − 1 views of the batch."""
+    z = F.normalize(torch.cat([z1, z2]), dim=1)               # (2N, D): view 1 of every image, then view 2
+    n = len(z1)
+    logits = z @ z.T / temperature                            # (2N, 2N) cosine similarities / τ
+    logits.fill_diagonal_(float("-inf"))                      # a view is not its own candidate
+    partner = torch.cat([torch.arange(n, 2 * n), torch.arange(n)])   # i's partner: i + N, or i − N
+    return F.cross_entropy(logits, partner)
+
+
 @torch.no_grad()
 def ema_update(target: nn.Module, online: nn.Module, momentum: float) -> None:
     """Notebook 05: BYOL's target update, in place: θ_target ← m · θ_target + (1 − m) · θ_online.

@@ -87,6 +87,7 @@ class History:
     epochs: list[dict] = field(default_factory=list)
     interrupted: bool = False
     stopped_reason: str | None = None
+    unfinished_epoch_seconds: float = 0.0  # training time of an epoch stopped part-way (max_steps, a stop request)
 
     @property
     def losses(self) -> list[float]:
@@ -98,7 +99,7 @@ class History:
 
     @property
     def seconds(self) -> float:
-        return sum(e.get("seconds", 0.0) for e in self.epochs)
+        return sum(e.get("seconds", 0.0) for e in self.epochs) + self.unfinished_epoch_seconds
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -368,6 +369,7 @@ class Trainer:
                     if self._stop_requested or self.step >= self.total_steps:
                         break
                 if self.batch_in_epoch < self.steps_per_epoch:
+                    self.history.unfinished_epoch_seconds += time.perf_counter() - started
                     break  # stopped mid-epoch: the position is kept for resume
                 summary = {"epoch": self.epoch + 1, "seconds": time.perf_counter() - started}
                 # the whole epoch's steps, also those before a mid-epoch resume

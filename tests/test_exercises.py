@@ -374,5 +374,5 @@ def test_log_mel_checker(capsys):
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):
     assert exercises.solution("purity") is None  # shown, not returned: Jupyter would echo a returned string unfolded
     assert capsys.readouterr().out.startswith("def purity(")
-    with pytest.raises(WorkbenchError, match="No worked solution called 'purty'; there are: purity, grayscale"):
+    with pytest.raises(WorkbenchError, match="No worked solution called 'purty'; there are: purity, info_nce, nt_xent, grayscale"):
         exercises.solution("purty")

@@ -99,6 +99,7 @@ def test_notebook_structure(path: Path):
         except SyntaxError as error:
             problems.append(f"code cell {index} does not parse: {error}")
     problems += _claims_problems(cells)
+    problems += _teaching_problems(notebook)
     if problems:
         pytest.fail(f"{path.name}:\n  - " + "\n  - ".join(problems), pytrace=False)
 
@@ -125,6 +126,26 @@ def _claims_problems(cells) -> list[str]:
         problems.append(f"sw.Claims' defaults must equal the parameters cell's values (they differ in {differ})")
     if not any("claims.check()" in cell.source for cell in cells[3:]):
         problems.append("the notebook never calls `claims.check()`")
+    return problems
+
+
+def _teaching_problems(notebook) -> list[str]:
+    """The header says what the learner will be able to do and how long the notebook runs; at
+    least one exercise has a checker and a worked solution shown on request; folded answers
+    are closed (an unclosed <details> swallows the rest of the notebook)."""
+    header = notebook.cells[0].source if notebook.cells and notebook.cells[0].cell_type == "markdown" else ""
+    code = "\n".join(cell.source for cell in code_cells(notebook))
+    problems = []
+    if "By the end you will be able to" not in header:
+        problems.append("the first cell (markdown) must say what the learner will be able to do: 'By the end you will be able to'")
+    if not re.search(r"\babout \d+\s+minutes\b", header):
+        problems.append("the first cell must give the measured run time: '… in about N minutes on 2 cores'")
+    if not re.search(r"sw\.exercises\.check_\w+\(", code) or "sw.exercises.solution(" not in code:
+        problems.append("at least one implementation exercise with a checker (sw.exercises.check_…) and a worked "
+                        "solution (sw.exercises.solution(…))")
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown" and cell.source.count("<details>") != cell.source.count("</details>"):
+            problems.append(f"cell {index}: every <details> needs its </details>")
     return problems
 
 

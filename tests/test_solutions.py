@@ -6,6 +6,8 @@ from sslworkbench import exercises, solutions
 
 CHECKERS = {
     "purity": exercises.check_purity,
+    "info_nce": exercises.check_info_nce,
+    "nt_xent": exercises.check_nt_xent,
     "grayscale": exercises.check_grayscale,
     "rotation_batch": exercises.check_rotation_batch,
     "ema_update": exercises.check_ema_update,

@@ -266,6 +266,8 @@ def test_batch_size_larger_than_the_dataset_is_clamped(data):
 def test_max_steps(data):
     history = train(tiny_simclr(), data, epochs=EPOCHS, max_steps=2, **FAST)
     assert len(history.steps) == 2
+    # stopped inside the first epoch: no epoch finished, yet the training time is counted
+    assert not history.epochs and history.seconds > 0 and history.seconds == history.unfinished_epoch_seconds
 
 
 class SlowLearner(SimCLR):
