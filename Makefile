@@ -7,6 +7,10 @@
 #   make lint                      # ruff check (make test runs it first)
 #   make lab LAB_ARGS="--no-browser --port 8890"
 #   make test-full NB=01           # notebooks at their real settings: time and peak memory
+#   make test-full THREADS=1       # ... with one thread: another float path, as another CPU takes
+#   make test-full SIZES=lower     # ... with every N_* size a tenth: each must still reach its end
+#   make test-full RECORD_CLAIMS=1 # ... and file their claims as measured "when written"
+#   make test-binder               # what Binder builds, in a clean .venv-binder/: imports + two notebooks
 #
 # Everything lives in a virtualenv, .venv/ (VENV=... to put it elsewhere). The
 # install is remembered by a stamp file, so `make test` reinstalls only when
@@ -41,11 +45,16 @@ LAB_ARGS   ?=
 BENCH_ARGS ?=
 # Filters for `make test-full`: substrings of notebook names, e.g. NB="01 03".
 NB         ?=
+# `make test-full` modes: THREADS=1 (one thread), SIZES=lower (N_* sizes a tenth),
+# RECORD_CLAIMS=1 (write sslworkbench/data/files/claims_when_written.json from the run).
+THREADS    ?=
+SIZES      ?=
+RECORD_CLAIMS ?=
 STAMP      := $(VENV)/.installed
 
 export PIP_NO_INPUT := 1
 
-.PHONY: help install lab lint test test-full bench clean clean-data clean-venv
+.PHONY: help install lab lint test test-full test-binder bench clean clean-data clean-venv
 
 help: ## List the targets
 	@echo "sslworkbench — make targets:"
@@ -119,10 +128,16 @@ test: $(STAMP) lint ## Lint, then unit tests + every notebook in smoke mode (wha
 			echo ">> no chromium (install it as root: apt-get install -y chromium): tests/test_browser.py will be skipped"; \
 		fi; \
 	fi
-	TQDM_DISABLE=1 SSLWB_SMOKE=1 $(VENV_PY) -m pytest $(PYTEST_ARGS)
+	@# SSLWB_ENFORCE_CLAIMS=1: the notebooks' claims are enforced here (a learner only sees them reported)
+	TQDM_DISABLE=1 SSLWB_SMOKE=1 SSLWB_ENFORCE_CLAIMS=1 $(VENV_PY) -m pytest $(PYTEST_ARGS)
 
-test-full: $(STAMP) ## Every notebook at its real settings: wall time, peak memory (NB=filters)
-	$(VENV_PY) benchmarks/run_notebooks.py $(NB)
+test-full: $(STAMP) ## Every notebook at its real settings: wall time, peak memory (NB=, THREADS=1, SIZES=lower)
+	@case "$(SIZES)" in ""|lower) ;; *) echo "SIZES=$(SIZES): only SIZES=lower is known"; exit 2;; esac
+	SSLWB_ENFORCE_CLAIMS=1 $(VENV_PY) benchmarks/run_notebooks.py $(if $(THREADS),--threads $(THREADS)) \
+		$(if $(filter lower,$(SIZES)),--lower-sizes) $(if $(RECORD_CLAIMS),--record-claims) $(NB)
+
+test-binder: $(STAMP) ## What Binder builds (binder/), in a clean .venv-binder/: import all, run 07 and 13 (CI runs it)
+	TQDM_DISABLE=1 TORCH_PIN="$(TORCH_PIN)" $(VENV_PY) tools/check_binder.py
 
 bench: $(STAMP) ## Throughput of views and training steps (sslworkbench bench)
 	$(VENV)/bin/sslworkbench bench $(BENCH_ARGS)
@@ -136,4 +151,4 @@ clean-data: ## Remove everything in data/ except its README (cached and download
 	find data -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 clean-venv: ## Remove the virtualenv (the next make install starts from scratch)
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-binder

@@ -112,7 +112,7 @@ def run_benchmarks(device="auto", batch_size: int = 256, repeats: int = 5, backb
     say = (lambda *a: None) if quiet else print
     device = pick_device(device)
     threads = torch.get_num_threads()
-    say(f"device: {device}" + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else f" ({threads} threads)"))
+    say(f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else f" ({threads} threads)"))
     rows = []
     rate = views_per_second(batch_size, device=device, repeats=repeats)
     rows.append({"what": "views (batched, ours)", "device": str(device), "images_per_second": rate})

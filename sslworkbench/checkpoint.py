@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -104,7 +105,11 @@ def load_checkpoint(path: str | Path, method: str | None = None) -> dict:
     if not path.is_file():
         raise WorkbenchError(f"No checkpoint at {str(path)!r}.")
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        # quietly: a file that is not a checkpoint (a plain pickle) makes torch warn about its
+        # pickle protocol before it fails, and the error below already says what is wrong
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
         raise WorkbenchError(f"{str(path)!r} {_why_unreadable(path, error)}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:

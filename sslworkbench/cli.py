@@ -27,10 +27,8 @@ EXIT_INTERRUPTED = 130
 
 def _parse_setting(text: str):
     """``key=value`` with a JSON value when it parses (numbers, lists, true), else a string."""
-    if "=" not in text:
-        from .errors import WorkbenchError
-
-        raise WorkbenchError(f"--set and --data-option expect key=value (got {text!r}), e.g. --set temperature=0.1")
+    if "=" not in text:  # argparse shows an ArgumentTypeError's message (any other error it replaces)
+        raise argparse.ArgumentTypeError(f"expected key=value (got {text!r}), e.g. --set temperature=0.1")
     key, value = text.split("=", 1)
     try:
         return key.strip(), json.loads(value)
@@ -49,8 +47,17 @@ def print_table(results: dict, out=sys.stdout) -> None:
         print(f"{name:{width}}{_percent(row['knn']):>8}{_percent(row['linear']):>15}", file=out)
 
 
+#: load_dataset options that have a flag of their own
+DATA_FLAGS = {"n": "--n-train and --n-test", "seed": "--data-seed", "root": "--data-root", "size": "--image-size"}
+
+
 def _data_options(args) -> dict:
     """``load_dataset`` options from the command line, besides n and the seed."""
+    from .errors import WorkbenchError
+
+    for key, value in args.data_options:
+        if key in DATA_FLAGS:
+            raise WorkbenchError(f"use {DATA_FLAGS[key]} instead of --data-option {key}={value}.")
     options = {"size": args.image_size, **dict(args.data_options)}
     if args.data_root:
         options["root"] = args.data_root
@@ -174,12 +181,18 @@ def cmd_bench(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from .data import DATASETS
+    """Methods and datasets by kind of data (a method trains on the datasets of its kind), then backbones."""
+    from .data import DATASETS, KINDS, dataset_kind
     from .methods import METHODS
     from .models import BACKBONES
 
-    print("methods:  ", ", ".join(METHODS.names()))
-    print("datasets: ", ", ".join(DATASETS.names()))
+    print("by kind of data (a method trains on the datasets of its kind):")
+    for kind in KINDS:
+        datasets = [name for name in DATASETS.names() if dataset_kind(name) == kind]
+        methods = [name for name in METHODS.names() if METHODS[name].input_kind == kind]
+        if datasets or methods:
+            print(f"  {kind:<11} datasets: {', '.join(datasets) or '-'}")
+            print(f"  {'':<11} methods:  {', '.join(methods) or '-'}")
     print("backbones:", ", ".join(BACKBONES.names()))
     return 0
 
@@ -212,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--optimizer", default=None, help="adamw (default) or sgd")
     pretrain.add_argument("--temperature", type=float, default=None, help="softmax temperature of contrastive losses")
     pretrain.add_argument("--set", dest="settings", action="append", default=[], type=_parse_setting, metavar="KEY=VALUE", help="any other method setting, e.g. --set projection_dim=64")
-    pretrain.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, mps")
+    pretrain.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda (the first GPU), cuda:1 (the second), mps")
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.add_argument("--out", default=None, help="save a checkpoint here (every epoch, atomically)")
     pretrain.add_argument("--resume", default=None, help="continue training from this checkpoint")

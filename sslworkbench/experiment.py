@@ -33,7 +33,7 @@ from .errors import WorkbenchError
 from .evaluate import baselines as baseline_scores
 from .evaluate import evaluate_backbone
 from .methods import METHODS, build_method, settings_of
-from .models import sized_options
+from .models import check_settings_dict, sized_options
 from .runtime import seed_everything
 from .train import History, TrainConfig, Trainer
 
@@ -131,11 +131,13 @@ def pretrain(
     log            a function that takes one line of text (e.g. ``print``), or None
     """
     say = log or (lambda line: None)
-    if settings.get("epochs", 1) < 1:
-        raise WorkbenchError(
-            f"epochs must be ≥ 1 (got {settings['epochs']}): a run of 0 epochs trains nothing. "
-            "To evaluate an untrained backbone, look at the random-init baseline."
-        )
+    epochs = settings.get("epochs", 1)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        why = ": a run of 0 epochs trains nothing (to evaluate an untrained backbone, look at the random-init baseline)."
+        raise WorkbenchError(f"epochs must be ≥ 1, a whole number (got {epochs!r}){why if epochs == 0 else '.'}")
+    for key, value in settings.items():  # settings that hold settings (backbone_options, views): dicts
+        if key == "views" or key.endswith("_options"):
+            check_settings_dict(key, value)
     options = dict(data_options or {})
     train_set = _split(data, "train", n_train, data_seed, options)
     if test is None and evaluate and isinstance(data, str):

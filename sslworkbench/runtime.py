@@ -18,18 +18,19 @@ DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
 
 def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"`` picks CUDA, then Apple MPS, then the CPU."""
+    """``"auto"`` picks CUDA, then Apple MPS, then the CPU. A CUDA device always
+    comes with its index ("cuda" → "cuda:0"), so that what is printed is the GPU used."""
     if isinstance(device, torch.device):
         return device
     name = str(device).lower()
     if name == "auto":
         if torch.cuda.is_available():
-            return torch.device("cuda")
+            return torch.device("cuda", torch.cuda.current_device())
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    base = name.split(":")[0]
-    if base not in DEVICE_NAMES:
+    base, _, index = name.partition(":")
+    if base not in DEVICE_NAMES or base == "auto" or (index and not index.isdigit()):
         raise WorkbenchError(
             f"Unknown device {device!r}. Use one of: {', '.join(DEVICE_NAMES)} "
             "(optionally with an index, e.g. 'cuda:1')."
@@ -39,6 +40,15 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
             "device='cuda' was asked for but PyTorch sees no CUDA GPU here. "
             "Use device='auto' (or 'cpu'); on Colab, pick Runtime > Change runtime type > GPU."
         )
+    if base == "cuda":
+        index = int(index) if index else torch.cuda.current_device()
+        count = torch.cuda.device_count()
+        if index >= count:
+            raise WorkbenchError(
+                f"device={device!r} asks for GPU {index}, and PyTorch sees {count} GPU{'s' if count > 1 else ''} here "
+                f"(cuda:0{f' … cuda:{count - 1}' if count > 1 else ''}): use one of those, or device='auto'."
+            )
+        return torch.device("cuda", index)
     if base == "mps" and not (
         getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     ):

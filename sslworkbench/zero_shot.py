@@ -39,6 +39,15 @@ def text_tower(model) -> nn.Module:
     return nn.Sequential(model.text_encoder, model.text_projection)
 
 
+#: error messages quote at most this many characters of a text
+QUOTED = 60
+
+
+def _quote(text: str) -> str:
+    """``text`` in quotes, cut to its first ``QUOTED`` characters (with "…") when longer."""
+    return repr(text) if len(text) <= QUOTED else repr(text[:QUOTED]) + f"… ({len(text):,} characters)"
+
+
 def tokenize(texts, tokenizer, context: int) -> torch.Tensor:
     """(N, context) ids of ``texts``, ``[CLS] text [SEP] [PAD]…``, refusing what the text
     encoder cannot read faithfully: an empty text, one that tokenises to nothing the
@@ -48,18 +57,20 @@ def tokenize(texts, tokenizer, context: int) -> torch.Tensor:
         raise WorkbenchError("No texts to encode: give at least one caption or class name.")
     for text in texts:
         if not isinstance(text, str) or not text.strip():
-            raise WorkbenchError(f"Empty text {text!r}: every caption and class name needs words.")
+            shown = _quote(text) if isinstance(text, str) else repr(text)
+            raise WorkbenchError(f"Empty text {shown}: every caption and class name needs words.")
         ids = tokenizer.encode(text)
         known = [i for i in ids if i != UNK_ID and i >= len(SPECIALS) and tokenizer.vocab[i].strip("▁")]
         if not known:  # nothing but [UNK] and word boundaries ("▁")
+            tokens = tokenizer.tokens(text)
             raise WorkbenchError(
-                f"{text!r} tokenises to nothing this vocabulary knows ({tokenizer.tokens(text)}): "
+                f"{_quote(text)} tokenises to nothing this vocabulary knows ({tokens[:8] + ['…'] * (len(tokens) > 8)}): "
                 "write it in words the captions use."
             )
         if len(ids) + 2 > context:
             raise WorkbenchError(
-                f"{text!r} takes {len(ids) + 2} tokens with [CLS] and [SEP], more than the text encoder's context of "
-                f"{context}: shorten it (the model never saw longer texts)."
+                f"The text {_quote(text)} takes {len(ids) + 2} tokens with [CLS] and [SEP], more than the text "
+                f"encoder's context of {context}: shorten it (the model never saw longer texts)."
             )
     return tokenizer.encode_batch(texts, context)
 

@@ -1,5 +1,6 @@
 """Settings shared by the whole test session.
 
+* Notebook claims are enforced (``SSLWB_ENFORCE_CLAIMS=1``, as ``make test`` sets).
 * Plots never open a window (``MPLBACKEND=Agg``) and progress bars stay quiet
   (``TQDM_DISABLE=1``). These are defaults: a variable already set wins. They are
   set here, at import, so that they apply before matplotlib or tqdm is imported,
@@ -21,6 +22,9 @@ import pytest
 _MPLBACKEND_SET_HERE = "MPLBACKEND" not in os.environ
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
+# The test suite is one of the project's own checks: notebook claims are enforced
+# (sslworkbench.claims; outside these checks a learner only sees them reported).
+os.environ.setdefault("SSLWB_ENFORCE_CLAIMS", "1")
 # Jupyter kernels: no "frozen modules" debugger warning on stderr, and jupyter_core's
 # platformdirs paths (silences its DeprecationWarning; the same folders on Linux).
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")

@@ -73,6 +73,19 @@ def test_non_torch_file(tmp_path, content):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_plain_pickle_is_refused_without_torch_warnings(tmp_path, protocol):
+    import warnings
+
+    path = tmp_path / "plain.pkl"
+    path.write_bytes(pickle.dumps({"a": 1}, protocol=protocol))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(WorkbenchError, match="not a PyTorch checkpoint"):
+            load_checkpoint(path)
+    assert [str(warning.message) for warning in caught] == []
+
+
 @pytest.mark.parametrize("obj", [{"weights": torch.zeros(2)}, torch.zeros(3), [1, 2], {"format": "other"}])
 def test_torch_file_that_is_not_ours(tmp_path, obj):
     path = tmp_path / "foreign.pt"

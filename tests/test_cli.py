@@ -67,10 +67,51 @@ def test_resume_extends_a_run_to_more_epochs(tmp_path):
         (("pretrain", "simclr", "--lr", "-1"), ("lr must be a positive number",)),
         (("pretrain", "simclr", "--set", "colour=1"), ("no setting 'colour'",)),
         (("pretrain", "simclr", "--device", "tpu"), ("Unknown device",)),
+        (("pretrain", "simclr", "--data-option", "colour=3", "--epochs", "1"),
+         ("Unknown shapes option 'colour'", "Did you mean 'class_colour'?", "chromatic_aberration, class_colour")),
+        (("pretrain", "simclr", "--data-option", "n=5"), ("use --n-train and --n-test instead of --data-option n=5",)),
+        (("pretrain", "simclr", "--set", "backbone_options={width: 128}"),
+         ("backbone_options must be a dict", "JSON object", """--set 'backbone_options={"width": 128}'""",
+          "got the text '{width: 128}'")),
+        (("pretrain", "simclr", "--epochs", "-1"), ("epochs must be ≥ 1", "(got -1).")),
     ],
 )
 def test_user_mistakes_end_in_one_line_and_exit_2(args, needles):
     assert_one_line_error(run_cli(*args, "--n-train", "32", "--n-test", "32"), *needles)
+
+
+def test_negative_epochs_are_not_called_zero():
+    result = run_cli("pretrain", "simclr", "--epochs", "-1")
+    assert "0 epochs" not in result.stderr and "got -1" in result.stderr
+
+
+def test_a_setting_without_a_value_says_what_is_expected():
+    result = run_cli("pretrain", "simclr", "--set", "temperature")
+    assert result.returncode == 2 and "expected key=value (got 'temperature')" in result.stderr
+
+
+def test_cuda_devices_are_named_with_their_index(monkeypatch):
+    from sslworkbench.errors import WorkbenchError
+    from sslworkbench.runtime import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    assert [str(pick_device(name)) for name in ("auto", "cuda", "cuda:1", "CUDA:0")] == ["cuda:0", "cuda:0", "cuda:1", "cuda:0"]
+    with pytest.raises(WorkbenchError, match=r"'cuda:2' asks for GPU 2, and PyTorch sees 2 GPUs here \(cuda:0 … cuda:1\)"):
+        pick_device("cuda:2")
+    with pytest.raises(WorkbenchError, match="Unknown device 'cuda:x'"):
+        pick_device("cuda:x")
+
+
+def test_a_plain_pickle_is_one_line_without_a_torch_warning(tmp_path):
+    import pickle
+
+    plain = tmp_path / "plain.pt"
+    plain.write_bytes(pickle.dumps({"a": 1}, protocol=4))
+    assert_one_line_error(run_cli("probe", str(plain)), "not a PyTorch checkpoint")
+    assert_one_line_error(run_cli("pretrain", "simclr", "--resume", str(plain), "--n-train", "32", "--n-test", "32"),
+                          "not a PyTorch checkpoint")
 
 
 def test_batch_of_one_is_refused_clearly():
@@ -109,6 +150,17 @@ def test_list_names_everything():
     assert result.returncode == 0
     for name in ("simclr", "supervised", "shapes", "digits", "cifar10", "small_cnn", "resnet18"):
         assert name in result.stdout
+
+
+def test_list_shows_the_kind_of_each_dataset_and_the_methods_of_that_kind():
+    lines = run_cli("list").stdout.splitlines()
+    by_kind = {line.split()[0]: (line, lines[i + 1]) for i, line in enumerate(lines) if "datasets:" in line}
+    assert set(by_kind) == {"images", "tokens", "audio", "clips", "image_text"}
+    datasets, methods = by_kind["audio"]
+    assert "spoken_digits" in datasets and "shapes" not in datasets and "cola" in methods.split("methods:")[1]
+    datasets, methods = by_kind["image_text"]
+    assert "captioned_shapes" in datasets and methods.split()[-1] == "clip"
+    assert "simclr" in by_kind["images"][1] and "motifs" in by_kind["tokens"][0]
 
 
 def test_cifar10_with_resnet18_uses_the_published_settings(tmp_path):

@@ -5,7 +5,18 @@ import pytest
 import torch
 
 import sslworkbench as sw
-from sslworkbench.data import KINDS, AudioSet, ClipSet, Dataset, ImageSet, PairedSet, SequenceSet
+from sslworkbench.data import (
+    DATASETS,
+    KINDS,
+    OPTIONS_PASSED_ON,
+    AudioSet,
+    ClipSet,
+    Dataset,
+    ImageSet,
+    PairedSet,
+    SequenceSet,
+    dataset_kind,
+)
 
 
 def labels(n):
@@ -72,3 +83,27 @@ def test_the_raw_baseline_of_sound_is_log_mel_statistics_not_samples():
     loud = raw[0, :40] > raw[0, :40].max() - 5  # the bands the tone fills (the others hold leakage, near log 0)
     assert (low - later).abs().mean() > 0.5 and torch.allclose(raw[0, :40][loud], raw[2, :40][loud], atol=0.05)
     assert (raw[0, :40][loud] - raw[1, :40][loud]).abs().max() > 1
+
+
+@pytest.mark.parametrize("name, options, needle", [
+    ("shapes", {"data_root": "data"}, "Unknown shapes option 'data_root'. Did you mean 'root'? Known shapes options: blur, "),
+    ("shapes", {"colour": 3}, "Unknown shapes option 'colour'. Did you mean 'class_colour'?"),
+    ("motifs", {"colour": 3}, "Unknown motifs option 'colour'. Known motifs options: n, root, seed, size."),
+    ("captioned_shapes", {"uprigth": True}, "Did you mean 'upright'?"),  # options it passes on to shapes count
+])
+def test_an_unknown_dataset_option_is_one_clear_error_before_loading(name, options, needle):
+    with pytest.raises(sw.WorkbenchError) as error:
+        sw.load_dataset(name, "train", n=8, **options)
+    assert needle in str(error.value)
+
+
+def test_every_dataset_declares_its_kind_and_where_its_options_go():
+    import inspect
+
+    for name in DATASETS:
+        assert dataset_kind(name) in KINDS
+        catch_all = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(DATASETS[name]).parameters.values())
+        assert catch_all == (name in OPTIONS_PASSED_ON), name  # else its options could not be checked
+    for name in ("shapes", "motifs"):
+        assert sw.load_dataset(name, "test", n=8).kind == dataset_kind(name)
+    assert dataset_kind("spoken_digits") == "audio" and dataset_kind("captioned_shapes") == "image_text"

@@ -25,3 +25,15 @@ def test_setup_returns_the_device_seeds_and_says_where_it_runs(capsys, monkeypat
 def test_setup_refuses_an_unknown_device():
     with pytest.raises(WorkbenchError, match="Unknown device"):
         notebook.setup("gpu0")
+
+
+def test_fit_size_keeps_what_fits_and_says_what_it_lowered(capsys):
+    from sslworkbench.notebook import fit_size
+
+    assert fit_size("LABELS_PER_CLASS", 100, 250, "the smallest class") == 100
+    assert capsys.readouterr().out == ""
+    assert fit_size("LABELS_PER_CLASS", 100, 74, "the smallest class of the 800 training images") == 74
+    assert capsys.readouterr().out == ("LABELS_PER_CLASS lowered from 100 to 74: the smallest class of the 800 "
+                                       "training images holds only 74.\n")
+    with pytest.raises(WorkbenchError, match="cannot fit"):
+        fit_size("N_SHOW", 8, 0, "the test split")

@@ -11,8 +11,8 @@ The structural checks hold the conventions every notebook follows:
 * the second code cell is tagged ``parameters`` (papermill puts its injected
   values right after it) and sets ``SMOKE = False``;
 * the notebook is committed without outputs and without execution counts;
-* its claims go through ``sw.Claims``, whose ``defaults`` are exactly the values
-  of the parameters cell (so "default parameters" means what the learner sees).
+* its claims go through ``sw.Claims``, named by the notebook's number, whose
+  ``defaults`` are exactly the values of the parameters cell (so "default parameters" means what the learner sees).
 
 The run executes the notebook with papermill and ``SMOKE=True`` in a fresh
 ``python3`` kernel (this virtualenv's Python), from notebooks/ as the working
@@ -98,15 +98,15 @@ def test_notebook_structure(path: Path):
             ast.parse(cell.source)
         except SyntaxError as error:
             problems.append(f"code cell {index} does not parse: {error}")
-    problems += _claims_problems(cells)
+    problems += _claims_problems(cells, path.name[:2])
     problems += _teaching_problems(notebook)
     if problems:
         pytest.fail(f"{path.name}:\n  - " + "\n  - ".join(problems), pytrace=False)
 
 
-def _claims_problems(cells) -> list[str]:
-    """sw.Claims(SMOKE, globals(), defaults=dict(...)) in the cell after the parameters, with the
-    parameters cell's own values, and claims.check() somewhere after it."""
+def _claims_problems(cells, number: str) -> list[str]:
+    """sw.Claims(SMOKE, globals(), notebook="NN", defaults=dict(...)) in the cell after the parameters,
+    with the notebook's own number and the parameters cell's own values, and claims.check() after it."""
     parameters = {}
     for node in ast.parse(cells[1].source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -119,6 +119,9 @@ def _claims_problems(cells) -> list[str]:
     defaults = next((k.value for k in calls[0].keywords if k.arg == "defaults"), None)
     if not (isinstance(defaults, ast.Call) and ast.unparse(defaults.func) == "dict"):
         return ["sw.Claims(...) needs `defaults=dict(NAME=value, ...)`"]
+    named = next((k.value for k in calls[0].keywords if k.arg == "notebook"), None)
+    if not (isinstance(named, ast.Constant) and named.value == number):
+        return [f'sw.Claims(...) needs `notebook="{number}"` (the values measured when it was written are filed under it)']
     declared = {k.arg: ast.literal_eval(k.value) for k in defaults.keywords}
     problems = []
     if declared != parameters:

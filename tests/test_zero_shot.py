@@ -60,6 +60,16 @@ def test_bad_prompts_are_one_clear_error(trained, text, needle):
         zs.class_embeddings(model, [text], ["{}"], test.tokenizer)
 
 
+def test_a_too_long_prompt_is_quoted_short_with_its_length_and_the_limit():
+    tokenizer = load_dataset("captioned_shapes", "test", n=8).tokenizer
+    prompt = "a small red circle on a grey background " * 50  # 2,000 characters
+    with pytest.raises(WorkbenchError) as error:
+        zs.tokenize([prompt], tokenizer, 32)
+    message = str(error.value)
+    assert f"'{prompt[:60]}'… (2,000 characters)" in message and "context of 32" in message
+    assert len(message) < 250
+
+
 def test_bad_templates_and_tokenizers_are_refused(trained):
     model, test = trained
     with pytest.raises(WorkbenchError, match="template"):

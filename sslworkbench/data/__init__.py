@@ -17,10 +17,11 @@ that returns a Dataset, and one line in ``DATASETS`` below.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from ..errors import WorkbenchError
-from ..registry import Registry
+from ..registry import Registry, check_options, keyword_options
 from .bible import load_bible
 from .captioned_shapes import load_captioned_shapes
 from .dataset import AudioSet, ClipSet, Dataset, PairedSet, SequenceSet
@@ -42,9 +43,9 @@ DATASETS = Registry("dataset", {
     "digits": load_digits,              # scikit-learn's 8×8 handwritten digits
     "motifs": load_motifs,              # procedural token sequences (data/motifs.py)
     "bible": load_bible,                # English–Spanish verses, shipped in the package (data/bible.py)
-    "emoji": load_emoji,
+    "emoji": load_emoji,                # 3,655 emoji with their names, shipped in the package (image–text)
     "sounds": load_sounds,              # procedural sound events: tones, chords, chirps, clicks, noise (audio)
-    "spoken_digits": load_spoken_digits,  # "zero" … "nine" in 96 eSpeak NG voices, synthesised on first use (audio)                # 3,655 emoji with their names, shipped in the package (image–text)
+    "spoken_digits": load_spoken_digits,  # "zero" … "nine" in 96 eSpeak NG voices, synthesised on first use (audio)
     "cifar10": load_cifar10,            # the real image datasets, through torchvision's files
     "stl10": load_stl10,
     "mnist": load_mnist,
@@ -64,6 +65,27 @@ VIEW_DEFAULTS = {"shapes": {"scale": (0.4, 1.0)}}
 KINDS = {cls.kind: cls for cls in (Dataset, ImageSet, SequenceSet, AudioSet, ClipSet, PairedSet)}
 
 SPLITS = ("train", "test")
+
+#: datasets whose loader hands the options it does not name on to another dataset's loader
+#: (captioned_shapes draws its images with shapes' options: ``upright=True``, …)
+OPTIONS_PASSED_ON = {"captioned_shapes": "shapes"}
+
+
+def dataset_kind(name: str) -> str:
+    """The kind of data dataset ``name`` holds (a key of ``KINDS``: "images", "tokens", …),
+    read from the type its loader declares it returns (``-> ImageSet``): nothing is loaded."""
+    returns = inspect.signature(DATASETS[name]).return_annotation
+    kind_of_class = {cls.__name__: kind for kind, cls in KINDS.items()}
+    return kind_of_class[returns if isinstance(returns, str) else returns.__name__]
+
+
+def dataset_options(name: str) -> list[str]:
+    """Every option ``load_dataset(name, ...)`` takes: its own (n, size, root, seed) and
+    the keywords of the dataset's loader (read from its signature)."""
+    options = {"n", "size", "root", "seed", *keyword_options(DATASETS[name], leave_out=("split",))}
+    if name in OPTIONS_PASSED_ON:
+        options.update(dataset_options(OPTIONS_PASSED_ON[name]))
+    return sorted(options)
 
 
 def load_dataset(
@@ -86,6 +108,7 @@ def load_dataset(
     options  dataset-specific options (e.g. ``shapes``: ``chromatic_aberration``).
     """
     builder = DATASETS[name]
+    check_options(name, options, dataset_options(name))  # a misspelt option: one clear error, not a TypeError
     if split not in SPLITS:
         raise WorkbenchError(f"Unknown split {split!r} for dataset {name!r}; use one of {SPLITS}.")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
@@ -106,5 +129,5 @@ def load_dataset(
 
 __all__ = [
     "DATASETS", "KINDS", "VIEW_DEFAULTS", "AudioSet", "ClipSet", "Dataset", "ImageSet", "PairedSet", "SequenceSet",
-    "default_root", "load_dataset",
+    "dataset_kind", "dataset_options", "default_root", "load_dataset",
 ]

@@ -50,7 +50,7 @@ from torch import nn
 
 from ..data import KINDS
 from ..errors import WorkbenchError
-from ..models import build_backbone
+from ..models import build_backbone, check_settings_dict
 from ..registry import Registry
 
 #: every method by name; filled in ``methods/__init__.py``, one line per method
@@ -164,4 +164,7 @@ def build_method(name: str, **hparams) -> Method:
         raise WorkbenchError(
             f"Method {name!r} has no setting {unknown[0]!r}. Its settings: {', '.join(known)}."
         )
+    for setting, value in hparams.items():   # backbone_options, text_options, views …: dicts, not text
+        if setting.endswith("_options") or setting == "views":
+            check_settings_dict(setting, value)
     return METHODS[name](**hparams)

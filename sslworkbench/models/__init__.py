@@ -37,10 +37,24 @@ BACKBONES = Registry("backbone", {
 })
 
 
+def check_settings_dict(setting: str, value) -> None:
+    """One clear error unless ``value``, the value of a setting that holds settings
+    (``backbone_options``, ``text_options``, ``views``), is a dict or None. The command
+    line passes it as JSON; text that is not JSON arrives as a string."""
+    if value is not None and not isinstance(value, dict):
+        got = f"the text {value!r}" if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+        example = f'{setting}={{"scale": [0.4, 1.0]}}' if setting == "views" else f'{setting}={{"width": 128}}'
+        raise WorkbenchError(
+            f"{setting} must be a dict of settings, e.g. {example} (on the command line a JSON object, "
+            f"keys in double quotes: --set '{example}'); got {got}."
+        )
+
+
 def data_options(backbone: str, options: dict | None = None, **from_data) -> dict:
     """``options`` with each setting of ``from_data`` that backbone ``backbone`` is built
     for (its constructor takes it: the ViT's ``image_size``, the audio backbone's
     ``sample_rate``) added; the options given win. Other settings are left out."""
+    check_settings_dict("backbone_options", options)
     accepted = inspect.signature(BACKBONES[backbone].__init__).parameters
     return {**{key: value for key, value in from_data.items() if key in accepted}, **(options or {})}
 
@@ -65,6 +79,6 @@ def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
 
 __all__ = [
     "BACKBONES", "AudioCNN", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "VideoCNN", "ViT", "WordVectors", "build_backbone", "classifier",
-    "data_options", "sized_options", "rated_options",
+    "check_settings_dict", "data_options", "sized_options", "rated_options",
     "projection_head",
 ]
