@@ -14,6 +14,20 @@ def test_cooccurrence_counts_pairs_within_the_window_both_ways():
     assert cooccurrence(tokens, vocab_size=8, window=2).toarray()[5, 7] == 1
 
 
+def test_cooccurrence_equals_counting_every_pair_by_hand():
+    # the definition, one pair at a time: cooccurrence() sums one offset at a time to save memory
+    generator = torch.Generator().manual_seed(0)
+    tokens = torch.randint(0, 12, (30, 9), generator=generator)
+    expected = torch.zeros(12, 12)
+    for row in tokens.tolist():
+        for i, a in enumerate(row):
+            for j in range(i + 1, min(i + 3, len(row))):
+                if a >= 5 and row[j] >= 5:
+                    expected[a, row[j]] += 1
+                    expected[row[j], a] += 1
+    assert (cooccurrence(tokens, vocab_size=12, window=2).toarray() == expected.numpy()).all()
+
+
 def test_ppmi_is_positive_and_high_for_words_that_only_meet_each_other():
     tokens = torch.tensor([[5, 6, 7, 8]] * 10 + [[9, 10, 9, 10]] * 10)
     matrix = ppmi(cooccurrence(tokens, 11, window=1)).toarray()
