@@ -25,7 +25,7 @@ from .claims import Claims
 from .data import DATASETS, Dataset, ImageSet, SequenceSet, load_dataset
 from .errors import TrainingStopped, WorkbenchError
 from .evaluate import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
-from .experiment import Experiment, pretrain
+from .experiment import Experiment, flops_per_step, pretrain
 from .finetune import finetune
 from .losses import nt_xent
 from .methods import METHODS, build_method
@@ -38,7 +38,7 @@ __all__ = [
     "Experiment", "TrainConfig", "Trainer", "TrainingStopped", "ViewConfig", "Views", "WorkbenchError",
     "baselines", "build_backbone", "build_method", "embed", "evaluate_backbone", "finetune", "knn_accuracy",
     "linear_probe", "load_checkpoint", "load_dataset", "load_method", "make_views", "nt_xent",
-    "pick_device", "pixel_features", "pretrain", "seed_everything", "simclr_views", "train",
+    "pick_device", "pixel_features", "flops_per_step", "pretrain", "seed_everything", "simclr_views", "train",
 ]
 
 # submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…,

@@ -189,3 +189,15 @@ def pretrain(
                 backbone_options=model.backbone_options,
             )
     return run
+
+
+def flops_per_step(method: str, data: Dataset, **settings) -> int:
+    """Floating-point operations of one training step of ``method`` on ``data`` (forward and backward),
+    counted by PyTorch's ``FlopCounterMode`` from the layers' shapes: the same number on every machine,
+    unlike seconds. It counts matrix products and convolutions, not element-wise work. ``settings`` as
+    for :func:`pretrain` (``batch_size``, ``backbone``, ``device``, ``seed``, …)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        pretrain(method, data, epochs=1, max_steps=1, evaluate=False, **settings)
+    return counter.get_total_flops()

@@ -49,15 +49,12 @@ def cooccurrence(tokens: torch.Tensor, vocab_size: int, window: int = 5, first_w
     in the rows of (N, L) ``tokens``; special tokens are left out."""
     tokens = tokens.numpy()
     counts = sparse.csr_matrix((vocab_size, vocab_size), dtype=np.float64)
-    # One offset at a time: the pairs of all offsets at once took ~370 MB above the kernel on the Bible corpus
-    # (notebook 06), which Binder's 2 GB cannot spare; the counts are integers, so the sum is the same.
+    # one offset at a time, so that the pairs of all offsets are never in memory at once (notebook 06)
     for offset in range(1, window + 1):
         a, b = tokens[:, :-offset].ravel(), tokens[:, offset:].ravel()
         both = (a >= first_word_id) & (b >= first_word_id)
-        a, b = a[both], b[both]
-        pairs = sparse.coo_matrix((np.ones(len(a)), (a, b)), shape=(vocab_size, vocab_size)).tocsr()  # duplicates summed
-        counts = counts + pairs + pairs.T   # each pair in both directions: the window looks left and right
-    return counts
+        counts = counts + sparse.coo_matrix((np.ones(both.sum()), (a[both], b[both])), shape=counts.shape).tocsr()
+    return (counts + counts.T).tocsr()   # the window looks both ways: each pair counts for both words
 
 
 def ppmi(counts: sparse.csr_matrix, smoothing: float = 0.75) -> sparse.csr_matrix:

@@ -103,3 +103,10 @@ def test_bag_of_tokens_cannot_read_word_order():
                                         test_set.labels)
     assert raw["linear"] < 0.2  # every class has the same words: chance is 10%
     assert torch.equal(train_set.inputs, sw.load_dataset("motifs", "train", n=1000).inputs)  # deterministic
+
+
+def test_flops_per_step_is_a_count_that_grows_with_the_batch():
+    data = sw.load_dataset("shapes", n=64)
+    small, again = (sw.flops_per_step("simclr", data, batch_size=16, device="cpu") for _ in range(2))
+    assert small == again > 0
+    assert sw.flops_per_step("simclr", data, batch_size=32, device="cpu") > 1.9 * small
