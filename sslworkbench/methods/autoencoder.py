@@ -14,7 +14,7 @@ Measured on ``shapes`` (10,000 images, small CNN; linear probe, random init 31%)
 autoencoder 44% after 3 epochs; denoising autoencoder (masking noise) 39% with
 25% of pixels zeroed, 32% with 50% (3 epochs); VAE 31% with β = 1 after 2 epochs (the KL term
 keeps the code to ~15 nats) and 35% with β = 0.1 after 3 (hence the default
-β = 0.1, a β-VAE with β < 1).
+β = 0.1: a VAE whose KL term is down-weighted; Higgins et al.'s β-VAE raises β above 1 instead).
 
 D is a small upsampling decoder (``models.decoders.VectorDecoder``). The
 backbone's features are evaluated as usual (for the VAE: the features the

@@ -5,9 +5,9 @@ Algorithm 1 of the paper, for each minibatch of N images x:
 
     x_a, x_b = augment(x), augment(x)
     z_a, z_b = h(f(x_a)), h(f(x_b))                 backbone + expander
-    loss = λ · mean‖z_a − z_b‖²                     invariance
-         + μ · Σ hinge(1 − std(z_·^(j)))            variance: each dimension keeps std ≥ 1
-         + ν · Σ_{i≠j} Cov(z_·)_ij²                 covariance: dimensions decorrelated
+    loss = λ · ‖z_a − z_b‖² / (N·D)                           invariance
+         + μ · ½ Σ_{k=a,b} (1/D) Σ_j hinge(1 − std(z_k^(j)))  variance: each dimension keeps std ≥ 1
+         + ν · Σ_{k=a,b} (1/D) Σ_{i≠j} Cov(z_k)_ij²          covariance: dimensions decorrelated
 
 Defaults: λ, μ, ν = 25, 25, 1 (the paper's); a 3-layer expander of width 1024
 (the paper's 8192 is sized for ResNet-50). Measured on ``shapes`` (small CNN,
