@@ -78,7 +78,8 @@ def legacy_generate(split, n, options):
 
 
 def notebook_03_sets(n: int, options: dict) -> list:
-    """The sets notebook 03 loads at its start (its N_TRAIN = n, N_TEST = 2,000)."""
+    """The sets notebooks 03 and 03b load at their start (N_TRAIN = n, N_TEST = 2,000): 03 the first
+    three, 03b the first two and the last four; before 03 was split, one kernel loaded all seven."""
     upright = {**options, "upright": True}
     textured = {**upright, "texture": 0.35}
     return [
@@ -142,7 +143,7 @@ def main(argv=None) -> int:
     parser.add_argument("--chromatic-aberration", type=float, default=0.0)
     parser.add_argument("--renderings", type=int, default=1)
     parser.add_argument("--sets", choices=["one", "nb03"], default="one",
-                        help="one: the train split; nb03: the seven sets notebook 03 loads (train on the first)")
+                        help="one: the train split; nb03: the seven sets notebooks 03 and 03b load (train on the first)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each case (the figures vary by a few MB)")
     parser.add_argument("--child", nargs=2, metavar=("CASE", "ROOT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

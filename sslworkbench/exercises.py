@@ -10,6 +10,8 @@
     exercises.check_patchify(my_patchify)    # a ViT's tokens: images cut into patch vectors
     exercises.check_masked_patch_loss(my_loss)                   # MAE's loss on hidden patches
     exercises.check_clip_loss(my_clip_loss)  # CLIP's symmetric InfoNCE over image–caption pairs
+    exercises.check_learning_rate(my_learning_rate)              # warm-up, then a cosine to 0
+    exercises.check_colour_projection(my_projection)             # Doersch's defence against lens fringes
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -39,8 +41,9 @@ from .methods.ema import ema_update
 from .methods.gpt import next_token_targets
 from .models.vit import patchify
 from .notebook import show
-from .pretext import rotate
+from .pretext import GREEN_MAGENTA, RED_BLUE, project_out, rotate
 from .text import retrieval_accuracy
+from .train import learning_rate
 
 
 def _not_written(name: str) -> bool:
@@ -436,6 +439,39 @@ def check_ema_update(candidate) -> bool:
     return _report("ema_update", failures)
 
 
+def check_learning_rate(candidate, atol: float = 1e-9) -> bool:
+    """Compare ``candidate(step, total_steps, warmup_steps, base_lr)`` with the trainer's schedule
+    (:func:`sslworkbench.train.learning_rate`, cosine): a linear warm-up to ``base_lr`` (step 0 gets
+    ``base_lr / warmup_steps``), then half a cosine down to 0 at ``total_steps``. Cases: every step of
+    short and long runs, no warm-up, a warm-up as long as the run, and steps past the end."""
+    cases = []
+    for total, warmup, base in [(10, 2, 0.1), (40, 0, 1.0), (7, 7, 0.5), (1000, 100, 3e-4)]:
+        for step in sorted({0, 1, warmup - 1, warmup, warmup + 1, total // 2, total - 1, total, total + 5} - {-1}):
+            want = learning_rate(step, total, warmup, base, "cosine")
+            cases.append((f"step {step} of {total} ({warmup} warm-up steps, base {base})", (step, total, warmup, base),
+                          _number_near(want, atol * max(1.0, base), digits=8)))
+    return _check("learning_rate", candidate, cases)
+
+
+def check_colour_projection(candidate, atol: float = 1e-5) -> bool:
+    """Compare ``candidate(patches, axis)`` with :func:`sslworkbench.pretext.project_out`: every pixel
+    loses its component along the colour ``axis`` (normalised first), except the patch's mean
+    component. Cases: random patches, the red–blue and green–magenta axes, an unnormalised axis, and
+    a patch whose colours vary only along the axis (it becomes flat)."""
+    generator = torch.Generator().manual_seed(8)
+    cases = []
+    for n, size, axis, what in [(4, 8, RED_BLUE, "red–blue"), (2, 5, GREEN_MAGENTA, "green–magenta"),
+                                (3, 16, (2.0, 0.0, -2.0), "red–blue, not normalised")]:
+        patches, axis = torch.rand(n, 3, size, size, generator=generator), torch.tensor(axis)
+        cases.append((f"{n} patches {size}×{size}, the {what} axis", (patches, axis),
+                      _tensor_like(project_out(patches, tuple(axis.tolist())), atol, "the projected patches")))
+    fringe = 0.5 + 0.2 * torch.tensor([1.0, 0.0, -1.0]).view(1, 3, 1, 1) * torch.linspace(-1, 1, 6).view(1, 1, 1, 6)
+    fringe = fringe.expand(1, 3, 6, 6).contiguous()   # colours that vary only along red–blue: a fringe and nothing else
+    cases.append(("a patch whose colours vary only along the red–blue axis", (fringe, torch.tensor(RED_BLUE)),
+                  _tensor_like(project_out(fringe, RED_BLUE), atol, "the projected patch (flat: 0.5 everywhere)")))
+    return _check("colour_projection", candidate, cases)
+
+
 SOLVED = {
     "purity": solutions.purity,
     "info_nce": solutions.info_nce,
@@ -452,6 +488,8 @@ SOLVED = {
     "clip_loss": solutions.clip_loss,
     "order_triplet": solutions.order_triplet,
     "log_mel": solutions.log_mel,
+    "learning_rate": solutions.learning_rate,
+    "colour_projection": solutions.colour_projection,
 }
 
 

@@ -8,6 +8,8 @@ a click.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -168,3 +170,23 @@ def masked_patch_loss(prediction: torch.Tensor, target: torch.Tensor, mask: torc
     patches only (mask 1 = hidden)."""
     per_patch = ((prediction - target) ** 2).mean(dim=-1)   # (N, P): one error per patch
     return (per_patch * mask).sum() / mask.sum()            # the visible patches count for nothing
+
+
+def learning_rate(step: int, total_steps: int, warmup_steps: int, base_lr: float) -> float:
+    """Notebook 02b: the trainer's schedule — a linear warm-up to ``base_lr`` over the first
+    ``warmup_steps`` steps, then a cosine from ``base_lr`` down to 0 at ``total_steps``."""
+    if step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps                  # step 0 already moves: 1/warmup of the way
+    if total_steps <= warmup_steps:
+        return base_lr                                              # nothing left to decay over
+    progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))   # 0 → 1 after the warm-up
+    return base_lr * 0.5 * (1 + math.cos(math.pi * progress))      # 1 → 0 along half a cosine
+
+
+def colour_projection(patches: torch.Tensor, axis: torch.Tensor) -> torch.Tensor:
+    """Notebook 03b: Doersch et al.'s colour projection — remove every pixel's component along
+    a colour ``axis``, keeping the patch's mean component (so the patch stays in range)."""
+    unit = (axis / axis.norm()).view(1, 3, 1, 1)                        # the axis as a unit colour
+    along = (patches * unit).sum(dim=1, keepdim=True)                   # (N, 1, H, W): each pixel's component
+    mean = along.mean(dim=(2, 3), keepdim=True)                         # (N, 1, 1, 1): the patch's mean component
+    return patches - (along - mean) * unit                              # only the variation along the axis goes

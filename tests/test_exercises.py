@@ -12,6 +12,7 @@ from sslworkbench.errors import WorkbenchError
 from sslworkbench.evaluate import cluster_purity
 from sslworkbench.losses import info_nce, nt_xent, skipgram_negative_sampling
 from sslworkbench.methods.ema import ema_update
+from sslworkbench.pretext import RED_BLUE, project_out
 
 
 def nt_xent_by_hand(z1, z2, temperature):
@@ -362,6 +363,53 @@ def test_log_mel_checker(capsys):
         assert not exercises.check_log_mel(wrong)
         out = capsys.readouterr().out
         assert out.startswith("✗ log_mel: ") and "the log-mel spectrogram" in out, out
+
+
+def test_learning_rate_checker(capsys):
+    import math
+
+    def no_warmup(step, total_steps, warmup_steps, base_lr):      # the cosine from step 0, warm-up forgotten
+        return base_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, step / total_steps)))
+
+    def off_by_one(step, total_steps, warmup_steps, base_lr):     # warm-up starts at 0 instead of base_lr / warmup
+        if step < warmup_steps:
+            return base_lr * step / warmup_steps
+        return solutions.learning_rate(step, total_steps, warmup_steps, base_lr)
+
+    def linear_decay(step, total_steps, warmup_steps, base_lr):   # a straight line down instead of a cosine
+        if step < warmup_steps:
+            return base_lr * (step + 1) / warmup_steps
+        return base_lr * max(0.0, 1 - (step - warmup_steps) / max(1, total_steps - warmup_steps))
+
+    assert exercises.check_learning_rate(solutions.learning_rate)
+    assert capsys.readouterr().out.startswith("✓ learning_rate matches")
+    for wrong in (no_warmup, off_by_one, linear_decay):
+        assert not exercises.check_learning_rate(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ learning_rate: step ") and "expected" in out, out
+    assert not exercises.check_learning_rate(lambda *args: None)
+    assert "not written yet" in capsys.readouterr().out
+
+
+def test_colour_projection_checker(capsys):
+    def every_pixel(patches, axis):        # removes the mean component too: the patch leaves its range
+        unit = (axis / axis.norm()).view(1, 3, 1, 1)
+        return patches - (patches * unit).sum(1, keepdim=True) * unit
+
+    def unnormalised(patches, axis):       # forgets to make the axis a unit vector
+        a = axis.view(1, 3, 1, 1)
+        along = (patches * a).sum(1, keepdim=True)
+        return patches - (along - along.mean(dim=(2, 3), keepdim=True)) * a
+
+    assert exercises.check_colour_projection(solutions.colour_projection)
+    assert capsys.readouterr().out.startswith("✓ colour_projection matches")
+    # the worked solution is the library's projection, which relative patch location trains with
+    patches = torch.rand(2, 3, 8, 8)
+    assert torch.allclose(solutions.colour_projection(patches, torch.tensor(RED_BLUE)), project_out(patches, RED_BLUE))
+    for wrong in (every_pixel, unnormalised):
+        assert not exercises.check_colour_projection(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ colour_projection: ") and "the projected patch" in out, out
 
 
 def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):

@@ -33,7 +33,7 @@ import pytest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+NAME_PATTERN = re.compile(r"^\d\d[a-z]?_[a-z0-9_]+\.ipynb$")   # 03b: the second part of topic 03
 
 #: Seconds one cell may take in smoke mode before the run is stopped.
 CELL_TIMEOUT_S = int(os.environ.get("SSLWB_NOTEBOOK_CELL_TIMEOUT", "600"))
@@ -46,16 +46,21 @@ NOTEBOOK_PARAMS = [pytest.param(path, id=path.stem) for path in NOTEBOOKS] or [
 ]
 
 
+def number_of(path: Path) -> str:
+    """The notebook's number in the course: ``03`` for 03_pretext_tasks.ipynb, ``03b`` for its second part."""
+    return path.name.split("_", 1)[0]
+
+
 def code_cells(notebook) -> list:
     return [cell for cell in notebook.cells if cell.cell_type == "code"]
 
 
 def test_notebook_names_are_numbered_and_unique():
-    """NN_snake_case.ipynb, each number once: the order of the course."""
+    """NN_snake_case.ipynb (NNb_… for a second part of topic NN), each number once: the order of the course."""
     bad = [path.name for path in NOTEBOOKS if not NAME_PATTERN.match(path.name)]
     if bad:
         pytest.fail(f"notebook names must look like 01_learning_paradigms.ipynb: {bad}", pytrace=False)
-    numbers = [path.name[:2] for path in NOTEBOOKS]
+    numbers = [number_of(path) for path in NOTEBOOKS]
     duplicates = sorted({number for number in numbers if numbers.count(number) > 1})
     if duplicates:
         pytest.fail(f"two notebooks share a number: {duplicates}", pytrace=False)
@@ -98,7 +103,7 @@ def test_notebook_structure(path: Path):
             ast.parse(cell.source)
         except SyntaxError as error:
             problems.append(f"code cell {index} does not parse: {error}")
-    problems += _claims_problems(cells, path.name[:2])
+    problems += _claims_problems(cells, number_of(path))
     problems += _teaching_problems(notebook)
     if problems:
         pytest.fail(f"{path.name}:\n  - " + "\n  - ".join(problems), pytrace=False)

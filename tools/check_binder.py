@@ -114,7 +114,7 @@ def run_notebooks(python: Path, numbers: list[str], out_dir: Path) -> None:
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         out_dir.mkdir(parents=True, exist_ok=True)
         for number in numbers:
-            matches = sorted((REPO_ROOT / "notebooks").glob(f"{number}*.ipynb"))
+            matches = sorted((REPO_ROOT / "notebooks").glob(f"{number}_*.ipynb"))
             if not matches:
                 print(f"FAILED: no notebook numbered {number}")
                 sys.exit(1)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from sslworkbench.notebook import badge_links, bootstrap_source  # noqa: E402
 
 BADGE_LINK = re.compile(r"\((https://(?:mybinder\.org|colab\.research\.google\.com)/[^)\s]*?notebooks(?:%2F|/)"
-                        r"(\d\d_[a-z0-9_]+\.ipynb))\)")
+                        r"(\d\d[a-z]?_[a-z0-9_]+\.ipynb))\)")
 
 
 def sync_notebook(path: Path, write: bool) -> bool:

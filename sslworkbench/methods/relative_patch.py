@@ -27,7 +27,7 @@ Why ``color="none"`` is the default: on ``shapes`` the colour defences cost
 accuracy. Measured, 5 epochs on 10,000 images, small CNN: linear probe 58% with
 ``"none"``, 42% with ``"drop"`` (the backbone trains on one-channel patches but
 is probed on colour images); random init gives 31%. The shortcut itself is
-real and measured in notebook 03 (upright shapes, ``texture=0.35``,
+real and measured in notebook 03b (upright shapes, ``texture=0.35``,
 ``chromatic_aberration=0.2``, 4 epochs): pretext accuracy on lens test images
 44% vs 33% for a network trained without the lens, falling to 25% on the same
 images without the aberration; ``"project_red_blue"`` shrinks that gap from 19
