@@ -12,7 +12,7 @@ The flow of data, which every method follows::
 or step by step:
 
     >>> train_set = sw.load_dataset("shapes", split="train")
-    >>> method = sw.build_method("simclr")
+    >>> method = sw.build_method("simclr", data=train_set)   # the settings the recipe takes from the data
     >>> history = sw.train(method, train_set, epochs=10)
     >>> sw.evaluate_backbone(method.backbone, train_set, sw.load_dataset("shapes", split="test"))
 """
@@ -25,10 +25,10 @@ from .claims import Claims
 from .data import DATASETS, Dataset, ImageSet, SequenceSet, load_dataset
 from .errors import TrainingStopped, WorkbenchError
 from .evaluate import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
-from .experiment import Experiment, flops_per_step, pretrain
+from .experiment import Experiment, build_method, flops_per_step, pretrain
 from .finetune import finetune
 from .losses import nt_xent
-from .methods import METHODS, build_method
+from .methods import METHODS
 from .models import BACKBONES, build_backbone
 from .runtime import pick_device, seed_everything
 from .train import Callback, History, KNNMonitor, TrainConfig, Trainer, train

@@ -32,7 +32,8 @@ from .data import VIEW_DEFAULTS, Dataset, load_dataset
 from .errors import WorkbenchError
 from .evaluate import baselines as baseline_scores
 from .evaluate import evaluate_backbone
-from .methods import METHODS, build_method, settings_of
+from .methods import METHODS, settings_of
+from .methods import build_method as build_registered
 from .models import check_settings_dict, sized_options
 from .runtime import seed_everything
 from .train import History, TrainConfig, Trainer
@@ -86,6 +87,24 @@ def method_settings(name: str, train_set: Dataset, settings: dict) -> dict:
     if defaults and METHODS[name].uses_dataset_views:
         settings["views"] = {**defaults, **(settings.get("views") or {})}
     return settings
+
+
+def build_method(name: str, data: Dataset | None = None, **settings):
+    """Build method ``name``; given the ``data`` it will train on, build what the recipe builds.
+
+    Without ``data``: the method's own defaults (SimCLR's views are its paper's, made for
+    ImageNet's large photos). With ``data``: step 2 of the recipe first — the image size,
+    vocabulary or number of classes the data implies, and the data set's view defaults
+    (``sw.data.VIEW_DEFAULTS``) — with your ``settings`` laid over them, so that the
+    step-by-step path builds what ``sw.pretrain`` builds and a setting you change is the only
+    thing that changes. (``sw.seed_everything(seed)`` first draws the recipe's weights.)
+    """
+    if data is None:
+        return build_registered(name, **settings)
+    if not isinstance(data, Dataset):
+        raise WorkbenchError(f"build_method's data is the dataset the method will train on (sw.load_dataset(...)); got "
+                             f"{type(data).__name__}. Leave it out to build with the method's own defaults.")
+    return build_registered(name, **method_settings(name, data, settings))
 
 
 def _split(data, split: str, n: int | None, seed: int, options: dict) -> Dataset | None:

@@ -47,6 +47,28 @@ def test_the_recipe_equals_the_steps_a_notebook_used_to_write_out():
     assert sw.evaluate_backbone(by_hand.backbone, train_set, test_set) == run.scores
 
 
+def test_build_method_given_the_data_builds_what_the_recipe_builds():
+    """The step-by-step path: sw.build_method(name, data=train_set) takes the data's settings, as sw.pretrain does,
+    and a setting given by hand is laid over them (one thing changes, not two)."""
+    train_set = sw.load_dataset("shapes", "train", n=96)
+    test_set = sw.load_dataset("shapes", "test", n=64)
+    run = sw.pretrain("simclr", train_set, test_set, epochs=1, batch_size=32, device="cpu", progress=False, seed=3,
+                      **TINY)
+    sw.seed_everything(3)
+    by_hand = sw.build_method("simclr", data=train_set, **TINY)
+    assert by_hand.views.config == run.method.views.config and by_hand.views.config.scale == (0.4, 1.0)
+    history = sw.train(by_hand, train_set, epochs=1, batch_size=32, device="cpu", progress=False, seed=3)
+    assert history.losses == run.history.losses
+    no_colour = sw.build_method("simclr", data=train_set, views={"jitter_p": 0.0}, **TINY).views.config
+    assert no_colour == run.method.views.config.replace(jitter_p=0.0)      # shapes' crops kept, colour jitter off
+    assert sw.build_method("simclr", **TINY).views.config.scale == (0.08, 1.0)   # without data: SimCLR's own crops
+    assert sw.build_method("supervised", data=train_set).hparams["num_classes"] == 10
+    with pytest.raises(sw.WorkbenchError, match="build_method's data is the dataset the method will train on"):
+        sw.build_method("simclr", data="shapes")
+    with pytest.raises(sw.WorkbenchError, match="Did you mean 'simclr'"):
+        sw.build_method("simclrr", data=train_set)
+
+
 def test_dataset_defaults_live_in_one_place_and_the_caller_wins():
     shapes = sw.load_dataset("shapes", "train", n=8)
     assert method_settings("simclr", shapes, {})["views"] == {"scale": (0.4, 1.0)}
