@@ -20,6 +20,8 @@ CHECKERS = {
     "clip_loss": exercises.check_clip_loss,
     "order_triplet": exercises.check_order_triplet,
     "log_mel": exercises.check_log_mel,
+    "learning_rate": exercises.check_learning_rate,
+    "colour_projection": exercises.check_colour_projection,
 }
 
 

@@ -9,7 +9,8 @@ import sslworkbench as sw
 def test_every_public_name_is_there_and_is_the_modules_own():
     for name in sw.__all__:
         assert hasattr(sw, name), name
-    assert sw.build_method is sw.methods.build_method and sw.load_dataset is sw.data.load_dataset
+    # sw.build_method is the recipe's (it takes data=), built on the registry's
+    assert sw.build_method is sw.experiment.build_method and sw.load_dataset is sw.data.load_dataset
     # sw.train is the function, not the module of the same name
     assert sw.train is sys.modules["sslworkbench.train"].train
     for module in ("data", "evaluate", "exercises", "experiment", "notebook", "viz"):
