@@ -173,7 +173,7 @@ def pretrain(
         config = {**asdict(TrainConfig()), **training}
     config.update(seed=seed, device=device)
     seed_everything(seed)
-    model = build_method(method, **hparams)
+    model = build_registered(method, **hparams)   # settings already made (or restored) above
     trainer = Trainer(model, train_set, TrainConfig(**config), callbacks=callbacks, checkpoint=checkpoint or resume)
     if stored is not None:
         trainer.load_state(stored)
