@@ -18,7 +18,7 @@ import torch
 
 import sslworkbench as sw
 from sslworkbench.data import bible_corpus
-from sslworkbench.tokenizer import train_tokenizer
+from sslworkbench.data.tokenizer import train_tokenizer
 
 
 def timed(function, repeat: int = 1):

@@ -3,7 +3,7 @@
     python benchmarks/throughput.py                      # current device
     python benchmarks/throughput.py --device cuda --batch-size 512
 
-Same as `sslworkbench bench`; the measurements live in sslworkbench/bench.py.
+Same as `sslworkbench bench`; the measurements live in sslworkbench/training/bench.py.
 """
 
 import sys

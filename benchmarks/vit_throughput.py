@@ -5,14 +5,14 @@ that encode whole images (issue: "MAE's encoder runs on the visible 25% only").
     python benchmarks/vit_throughput.py --device cuda --batch-size 512
 
 Each source image counts once (SimCLR and DINO encode two views of it, MAE a
-quarter of its patches). The measurement is ``sslworkbench.bench.training_step_rate``.
+quarter of its patches). The measurement is ``sslworkbench.training.bench.training_step_rate``.
 """
 
 import argparse
 
 import torch
 
-from sslworkbench.bench import training_step_rate
+from sslworkbench.training.bench import training_step_rate
 
 RUNS = [("mae", "vit"), ("simclr", "vit"), ("dino", "vit"), ("supervised", "vit"), ("simclr", "small_cnn")]
 

@@ -19,19 +19,19 @@ or step by step:
 
 __version__ = "0.1.0"
 
-from .augment import ViewConfig, Views, make_views, simclr_views
-from .checkpoint import load_checkpoint, load_method
-from .claims import Claims
+from .course.claims import Claims
 from .data import DATASETS, Dataset, ImageSet, SequenceSet, load_dataset
 from .errors import TrainingStopped, WorkbenchError
-from .evaluate import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
-from .experiment import Experiment, build_method, flops_per_step, pretrain
-from .finetune import finetune
+from .evaluation.finetune import finetune
+from .evaluation.probes import baselines, embed, evaluate_backbone, knn_accuracy, linear_probe, pixel_features
 from .losses import nt_xent
 from .methods import METHODS
 from .models import BACKBONES, build_backbone
 from .runtime import pick_device, seed_everything
-from .train import Callback, History, KNNMonitor, TrainConfig, Trainer, train
+from .training.checkpoint import load_checkpoint, load_method
+from .training.recipe import Experiment, build_method, flops_per_step, pretrain
+from .training.trainer import Callback, History, KNNMonitor, TrainConfig, Trainer, train
+from .views.images import ViewConfig, Views, make_views, simclr_views
 
 __all__ = [
     "BACKBONES", "Callback", "Claims", "DATASETS", "Dataset", "History", "ImageSet", "KNNMonitor", "METHODS", "SequenceSet",
@@ -41,21 +41,17 @@ __all__ = [
     "pick_device", "pixel_features", "flops_per_step", "pretrain", "seed_everything", "simclr_views", "train",
 ]
 
-# submodules used as sw.viz.…, sw.notebook.…, sw.exercises.…, sw.evaluate.…, sw.experiment.…, sw.data.…,
-# sw.downstream.…, sw.reference.…, sw.augment.…, for text sw.text.…, sw.tokenizer.…, sw.token_views.…, sw.word_vectors.…,
-# and for images with words sw.zero_shot.…
-from . import (  # noqa: E402,F401
-    data,
-    downstream,
-    evaluate,
-    exercises,
-    experiment,
-    notebook,
-    reference,
-    text,
-    token_views,
-    tokenizer,
-    viz,
-    word_vectors,
-    zero_shot,
-)
+# The modules the notebooks reach as sw.<name>.…, under the names the course text uses (the
+# folders above name them by the stage of the pipeline they belong to; docs/architecture.md).
+from . import data, losses, models  # noqa: E402,F401
+from .course import claims, exercises, solutions, viz, widgets  # noqa: E402,F401
+from .course import setup as notebook  # noqa: E402,F401
+from .data import tokenizer  # noqa: E402,F401
+from .evaluation import downstream, word_vectors, zero_shot  # noqa: E402,F401
+from .evaluation import language as text  # noqa: E402,F401
+from .evaluation import probes as evaluate  # noqa: E402,F401
+from .training import recipe as experiment  # noqa: E402,F401
+from .training import reference  # noqa: E402,F401
+from .views import images as augment  # noqa: E402,F401
+from .views import pretext  # noqa: E402,F401
+from .views import tokens as token_views  # noqa: E402,F401

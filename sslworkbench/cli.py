@@ -8,7 +8,7 @@
     sslworkbench probe runs/simclr.pt --dataset shapes --json
     sslworkbench bench
 
-``pretrain`` is the experiment recipe of ``sslworkbench/experiment.py`` (the one
+``pretrain`` is the experiment recipe of ``sslworkbench/training/recipe.py`` (the one
 the notebooks use), so the same settings print the same numbers here and there.
 
 Every mistake a user can make ends in one line on stderr (no traceback) and a
@@ -96,9 +96,9 @@ def _published_settings(args) -> dict | None:
 
 
 def cmd_pretrain(args) -> int:
-    from .experiment import pretrain
     from .methods import METHODS
     from .runtime import pick_device
+    from .training.recipe import pretrain
 
     say = (lambda *a: None) if args.json else print
     METHODS[args.method]  # an unknown name fails here, before any data is loaded
@@ -155,8 +155,8 @@ def cmd_pretrain(args) -> int:
 
 
 def cmd_probe(args) -> int:
-    from .checkpoint import load_method
-    from .evaluate import baselines, evaluate_backbone
+    from .evaluation.probes import baselines, evaluate_backbone
+    from .training.checkpoint import load_method
 
     method = load_method(args.checkpoint)
     if args.image_size is None and "image_size" in method.hparams:
@@ -172,7 +172,7 @@ def cmd_probe(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import run_benchmarks
+    from .training.bench import run_benchmarks
 
     rows = run_benchmarks(device=args.device, batch_size=args.batch_size, repeats=args.repeats, backbones=args.backbones, quiet=args.json)
     if args.json:

@@ -4,7 +4,7 @@ Every mistake a user can make through the public API (an unknown name, a bad
 hyper-parameter, a missing dataset, a diverging loss) raises a
 :class:`WorkbenchError`. It subclasses :class:`ValueError`, so ordinary code can
 catch it, the CLI prints its message without a traceback, and notebooks show
-only the message (see :func:`sslworkbench.notebook.setup`).
+only the message (see :func:`sslworkbench.course.setup.setup`).
 """
 
 from __future__ import annotations

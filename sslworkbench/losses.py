@@ -2,7 +2,7 @@
 
 A loss takes tensors and returns a scalar tensor; it keeps no state and draws
 no randomness, so it can be tested against a closed form and checked against a
-learner's own implementation (``sslworkbench.exercises``).
+learner's own implementation (``sslworkbench.course.exercises``).
 """
 
 from __future__ import annotations

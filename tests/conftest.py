@@ -23,7 +23,7 @@ _MPLBACKEND_SET_HERE = "MPLBACKEND" not in os.environ
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
 # The test suite is one of the project's own checks: notebook claims are enforced
-# (sslworkbench.claims; outside these checks a learner only sees them reported).
+# (sslworkbench.course.claims; outside these checks a learner only sees them reported).
 os.environ.setdefault("SSLWB_ENFORCE_CLAIMS", "1")
 # Jupyter kernels: no "frozen modules" debugger warning on stderr, and jupyter_core's
 # platformdirs paths (silences its DeprecationWarning; the same folders on Linux).

@@ -220,7 +220,7 @@ def toy_text(pairs: bool = False, length: int = 16, kind: str = "bpe"):
     """A SequenceSet of the toy sentences (labels: which land), tokenized with
     BPE (every word one token) or words; ``pairs``: each sentence packed with the next one."""
     from sslworkbench.data.dataset import SequenceSet
-    from sslworkbench.tokenizer import join_pair, train_tokenizer
+    from sslworkbench.data.tokenizer import join_pair, train_tokenizer
 
     tok = train_tokenizer(TOY_SENTENCES, vocab_size=120, kind=kind)
     rows = tok.encode_batch(TOY_SENTENCES, length)

@@ -1,6 +1,6 @@
 """The notebooks' first cell: one install source, kept with the README's badges, and tested.
 
-``sslworkbench/notebook.py`` holds the repository, the branch and the install source;
+``sslworkbench/course/setup.py`` holds the repository, the branch and the install source;
 ``bootstrap_source()`` is every notebook's first code cell and ``badge_links()`` the
 README's Binder and Colab links (``tools/sync_notebooks.py`` writes both). The last
 test runs that cell, as Colab would, in a virtualenv where the package is missing
@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sslworkbench import notebook as nb
+from sslworkbench.course import setup as nb
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
@@ -29,7 +29,7 @@ NOTEBOOKS = sorted((REPO_ROOT / "notebooks").glob("*.ipynb"))
 def test_every_notebook_starts_with_the_one_bootstrap_cell(path):
     first = next(cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
     assert first.source == nb.bootstrap_source(), (
-        f"{path.name}: the first code cell is not sslworkbench.notebook.bootstrap_source(); "
+        f"{path.name}: the first code cell is not sslworkbench.course.setup.bootstrap_source(); "
         "run `python tools/sync_notebooks.py`")
     assert nb.INSTALL_SOURCE in first.source
 

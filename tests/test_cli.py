@@ -45,7 +45,7 @@ def test_pretrain_json_prints_metrics_with_baselines_last(tmp_path):
 
 
 def test_resume_extends_a_run_to_more_epochs(tmp_path):
-    # (that resuming reproduces an uninterrupted run exactly is tested on the trainer, test_train.py)
+    # (that resuming reproduces an uninterrupted run exactly is tested on the trainer, test_training_trainer.py)
     first = run_cli("pretrain", "simclr", "--epochs", "1", "--json", "--no-baselines", "--out", str(tmp_path / "r.pt"), *TINY)
     assert first.returncode == 0, first.stderr
     checkpoint = torch.load(tmp_path / "r.pt", weights_only=True)

@@ -6,7 +6,7 @@ import torch
 import sslworkbench as sw
 from sslworkbench import WorkbenchError
 from sslworkbench.data.bible import split_verses
-from sslworkbench.tokenizer import CLS_ID, PAD_ID, SEP_ID
+from sslworkbench.data.tokenizer import CLS_ID, PAD_ID, SEP_ID
 
 
 def test_train_and_test_are_whole_chapters_that_never_meet():

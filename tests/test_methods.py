@@ -27,11 +27,11 @@ from helpers import (
 
 import sslworkbench as sw
 from sslworkbench import WorkbenchError, build_method, load_dataset, train
-from sslworkbench.checkpoint import load_checkpoint, load_method
 from sslworkbench.data import KINDS
-from sslworkbench.experiment import method_settings
 from sslworkbench.methods import METHODS, Method
 from sslworkbench.methods.base import INSTANCE_NEEDS, settings_of
+from sslworkbench.training.checkpoint import load_checkpoint, load_method
+from sslworkbench.training.recipe import method_settings
 
 
 def small_settings(name: str) -> dict:

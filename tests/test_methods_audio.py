@@ -13,7 +13,7 @@ from sslworkbench.errors import WorkbenchError
 from sslworkbench.losses import bilinear_contrastive, cpc_loss, masked_mse
 from sslworkbench.methods import build_method
 from sslworkbench.methods.masked_spectrogram import band_mean_baseline, standardise
-from sslworkbench.train import train
+from sslworkbench.training.trainer import train
 
 
 @pytest.fixture(scope="module")

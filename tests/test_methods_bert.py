@@ -5,7 +5,7 @@ import torch
 from helpers import TINY_TRANSFORMER, toy_text
 
 from sslworkbench import WorkbenchError, build_method, train
-from sslworkbench.tokenizer import split_pair
+from sslworkbench.data.tokenizer import split_pair
 
 
 def test_negatives_are_another_pairs_second_verse_or_the_two_swapped():

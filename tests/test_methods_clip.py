@@ -7,7 +7,7 @@ import torch
 from helpers import SMALL, TINY_IMAGE_BACKBONE
 
 from sslworkbench import WorkbenchError, build_method, load_dataset, train
-from sslworkbench.experiment import method_settings
+from sslworkbench.training.recipe import method_settings
 
 TINY = {**TINY_IMAGE_BACKBONE, **SMALL["clip"]}
 

@@ -7,7 +7,7 @@ import torch
 from helpers import toy_text
 
 from sslworkbench import WorkbenchError, build_method, train
-from sslworkbench.text import continue_text, perplexity, unigram_baselines
+from sslworkbench.evaluation.language import continue_text, perplexity, unigram_baselines
 
 SMALL = {"backbone_options": {"width": 32, "depth": 2, "heads": 2, "context": 40}}
 

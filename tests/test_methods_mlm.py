@@ -5,7 +5,7 @@ import torch
 from helpers import toy_text
 
 from sslworkbench import WorkbenchError, build_method, train
-from sslworkbench.text import fill_in, masked_accuracy
+from sslworkbench.evaluation.language import fill_in, masked_accuracy
 
 
 def test_mlm_learns_to_fill_the_toy_corpus_masks():

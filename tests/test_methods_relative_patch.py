@@ -2,7 +2,7 @@
 import torch
 from helpers import tiny_pretext as tiny
 
-from sslworkbench.pretext import NEIGHBOURS, grid_tiles
+from sslworkbench.views.pretext import NEIGHBOURS, grid_tiles
 
 DATA_SIZE = 256  # the `data` fixture (conftest.py): shapes' first 256 training images
 

@@ -4,7 +4,7 @@ import torch
 from helpers import tiny_pretext as tiny
 
 import sslworkbench as sw
-from sslworkbench.pretext import rotate
+from sslworkbench.views.pretext import rotate
 
 DATA_SIZE = 256  # the `data` fixture (conftest.py): shapes' first 256 training images
 

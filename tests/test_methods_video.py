@@ -8,7 +8,7 @@ from sslworkbench.data.dataset import to_float
 from sslworkbench.errors import WorkbenchError
 from sslworkbench.losses import frame_prediction_error
 from sslworkbench.methods import build_method
-from sslworkbench.train import train
+from sslworkbench.training.trainer import train
 
 
 @pytest.fixture(scope="module")

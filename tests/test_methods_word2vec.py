@@ -5,7 +5,7 @@ import torch
 from helpers import toy_text
 
 from sslworkbench import WorkbenchError, build_method, pretrain
-from sslworkbench.word_vectors import nearest
+from sslworkbench.evaluation.word_vectors import nearest
 
 
 def test_pairs_stay_within_the_window_and_subsampling_drops_frequent_words():

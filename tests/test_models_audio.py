@@ -8,11 +8,11 @@ import torch
 from sslworkbench.data import load_dataset
 from sslworkbench.data.dataset import AudioSet
 from sslworkbench.errors import WorkbenchError
-from sslworkbench.evaluate import embed
-from sslworkbench.experiment import method_settings
+from sslworkbench.evaluation.probes import embed
 from sslworkbench.methods import build_method
 from sslworkbench.models import BACKBONES, build_backbone, rated_options
 from sslworkbench.models.audio import AudioCNN
+from sslworkbench.training.recipe import method_settings
 
 
 def test_shapes_one_latent_per_40_ms():

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from sslworkbench import WorkbenchError, build_backbone, build_method, load_dataset
-from sslworkbench.experiment import method_settings
 from sslworkbench.models.transformer import Block
 from sslworkbench.models.vit import patchify, sincos_positions, unpatchify
+from sslworkbench.training.recipe import method_settings
 
 
 def tiny(**options):
@@ -89,7 +89,7 @@ def test_image_methods_train_a_vit(name):
 
 
 def test_fine_tuning_can_freeze_the_first_blocks_of_a_vit():
-    from sslworkbench.finetune import _frozen_parameters
+    from sslworkbench.evaluation.finetune import _frozen_parameters
 
     net = tiny()
     frozen = {id(p) for p in _frozen_parameters(net, 1)}

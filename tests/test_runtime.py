@@ -70,7 +70,7 @@ def test_cpu_training_hands_freed_memory_back_every_few_steps(monkeypatch):
     import sslworkbench as sw
     from sslworkbench import runtime
 
-    train_module = sys.modules["sslworkbench.train"]  # the module (sw.train is its function)
+    train_module = sys.modules["sslworkbench.training.trainer"]  # the module (sw.train is its function)
 
     calls = []
     monkeypatch.setattr(train_module, "release_freed_memory", lambda: calls.append(1))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Make, or check, a reference checkpoint (``sslworkbench/reference.py``).
+"""Make, or check, a reference checkpoint (``sslworkbench/training/reference.py``).
 
     python tools/make_reference.py simclr-shapes "sslworkbench pretrain simclr --dataset shapes --epochs 50 --device cpu"
     python tools/make_reference.py --check simclr-shapes      # re-run its recorded command, compare the scores
@@ -34,8 +34,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sslworkbench import __version__, reference  # noqa: E402
-from sslworkbench.checkpoint import load_checkpoint, save_atomic  # noqa: E402
+from sslworkbench import __version__  # noqa: E402
+from sslworkbench.training import reference  # noqa: E402
+from sslworkbench.training.checkpoint import load_checkpoint, save_atomic  # noqa: E402
 
 KEPT = ("format", "version", "method", "hparams", "model", "dataset")
 

@@ -3,7 +3,7 @@
     python tools/sync_notebooks.py           # rewrite what differs, say what changed
     python tools/sync_notebooks.py --check   # change nothing; exit 1 if anything differs
 
-The source of truth is ``sslworkbench/notebook.py``: ``REPOSITORY``, ``BRANCH`` and
+The source of truth is ``sslworkbench/course/setup.py``: ``REPOSITORY``, ``BRANCH`` and
 ``INSTALL_SOURCE`` (what Colab's first cell installs), ``bootstrap_source()`` (that
 cell) and ``badge_links()`` (the README's Binder and Colab links).
 """
@@ -20,7 +20,7 @@ import nbformat
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from sslworkbench.notebook import badge_links, bootstrap_source  # noqa: E402
+from sslworkbench.course.setup import badge_links, bootstrap_source  # noqa: E402
 
 BADGE_LINK = re.compile(r"\((https://(?:mybinder\.org|colab\.research\.google\.com)/[^)\s]*?notebooks(?:%2F|/)"
                         r"(\d\d[a-z]?_[a-z0-9_]+\.ipynb))\)")

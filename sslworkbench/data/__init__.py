@@ -24,10 +24,9 @@ from ..errors import WorkbenchError
 from ..registry import Registry, check_options, keyword_options
 from .bible import load_bible
 from .captioned_shapes import load_captioned_shapes
-from .dataset import AudioSet, ClipSet, Dataset, PairedSet, SequenceSet
+from .dataset import KINDS, AudioSet, ClipSet, Dataset, ImageSet, PairedSet, SequenceSet
 from .digits import load_digits
 from .emoji import load_emoji
-from .imageset import ImageSet
 from .motifs import load_motifs
 from .moving_shapes import load_moving_shapes
 from .paths import default_root
@@ -60,9 +59,6 @@ DATASETS = Registry("dataset", {
 #: with SimCLR, 5 epochs, textured shapes: linear probe 43% with scale (0.2, 1),
 #: 48% with (0.4, 1)).
 VIEW_DEFAULTS = {"shapes": {"scale": (0.4, 1.0)}}
-
-#: the kinds of data by name, as methods declare them in ``input_kind``
-KINDS = {cls.kind: cls for cls in (Dataset, ImageSet, SequenceSet, AudioSet, ClipSet, PairedSet)}
 
 SPLITS = ("train", "test")
 

@@ -31,10 +31,10 @@ import torch
 
 from ..errors import WorkbenchError
 from ..runtime import release_freed_memory
-from ..tokenizer import KINDS as TOKEN_KINDS
-from ..tokenizer import PAD_ID, Tokenizer, join_pair, train_tokenizer
 from .bible_corpus import BOOKS, GENRES, read_verses
 from .dataset import SequenceSet
+from .tokenizer import KINDS as TOKEN_KINDS
+from .tokenizer import PAD_ID, Tokenizer, join_pair, train_tokenizer
 
 LANGUAGES = ("en", "es", "both")
 PAIRS = (None, "next", "translation")

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .paths import read_shipped
+from .paths import SHIPPED, read_shipped
 
-CORPUS_FILE = Path(__file__).parent / "files" / "bible_en_es-v1.tsv.xz"
+CORPUS_FILE = SHIPPED / "bible_en_es-v1.tsv.xz"
 CORPUS_SHA256 = "938c8c351b222787fbd9b86d286e6a60b8750830f38a289e91dd1554d1a2bd92"
 REBUILD = ("`python tools/build_bible_corpus.py` (needs the Debian packages diatheke, sword-text-web "
            "and sword-text-sparv; see data/README.md)")

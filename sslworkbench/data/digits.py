@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from .imageset import ImageSet, resize_uint8
+from .dataset import ImageSet, resize_uint8
 
 
 def load_digits(split: str = "train", n=None, root=None, seed: int = 0, image_size: int = 32) -> ImageSet:

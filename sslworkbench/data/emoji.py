@@ -39,9 +39,9 @@ import torch
 from ..errors import WorkbenchError
 from . import bible
 from .dataset import PairedSet
-from .paths import read_shipped
+from .paths import SHIPPED, read_shipped
 
-EMOJI_FILE = Path(__file__).parent / "files" / "emoji-v1.bin.xz"
+EMOJI_FILE = SHIPPED / "emoji-v1.bin.xz"
 EMOJI_SHA256 = "f7b9d3ac8c42e00469d54961f8bc9815341d6067a767fda229a09ef9964f7f2c"
 REBUILD = "`python tools/build_emoji.py` (needs the Debian packages named there; see data/README.md)"
 LANGUAGES = ("en", "es", "fr", "de")

@@ -13,6 +13,9 @@ import torch
 
 from ..errors import WorkbenchError
 
+#: the files shipped inside the package (corpora, emoji, reference checkpoints, the claims record)
+SHIPPED = Path(__file__).resolve().parent / "files"
+
 
 def default_root() -> Path:
     """``data/`` of the project the working directory is in (or ``data/`` in the

@@ -80,9 +80,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import augment  # its gaussian_blur: torchvision's would import all of torchvision (~160 MB, ~2 s)
 from ..errors import WorkbenchError
-from .imageset import ImageSet
+from .dataset import ImageSet
+from .image_ops import gaussian_blur
 from .paths import read_cache, seeded_chunks, write_cache
 
 CLASSES = [
@@ -423,7 +423,7 @@ def generate(
         if chromatic_aberration_strength:
             pixels = chromatic_aberration(torch.from_numpy(pixels).contiguous(), chromatic_aberration_strength).numpy()
         if blur:
-            pixels = augment.gaussian_blur(torch.from_numpy(pixels).contiguous(), 2 * math.ceil(3 * blur) + 1, torch.full((count,), blur)).numpy()
+            pixels = gaussian_blur(torch.from_numpy(pixels).contiguous(), 2 * math.ceil(3 * blur) + 1, torch.full((count,), blur)).numpy()
         np.multiply(pixels, 255, out=pixels)
         np.round(pixels, out=pixels)  # halves to even, as torch.round
         images[start : start + count] = torch.from_numpy(pixels)  # whole numbers in [0, 255]: exact in uint8

@@ -55,7 +55,7 @@ import numpy as np
 import torch
 
 from ..errors import WorkbenchError
-from .imageset import ImageSet, resize_uint8
+from .dataset import ImageSet, resize_uint8
 from .paths import default_root
 
 #: Set this environment variable to 1 to never try a download.

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import torch
 
-from ..clip_views import check_length, reverse_some, windows
 from ..data.dataset import to_float
 from ..errors import WorkbenchError
-from ..pretext import classification_outputs
+from ..views.clips import check_length, reverse_some, windows
+from ..views.pretext import classification_outputs
 from .base import Method
 
 

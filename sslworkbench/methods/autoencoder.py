@@ -35,8 +35,8 @@ from torch import nn
 from ..errors import WorkbenchError
 from ..losses import gaussian_kl, vae_loss
 from ..models.decoders import VectorDecoder
-from ..pretext import prepare, pretext_views
 from ..runtime import eval_mode
+from ..views.pretext import prepare, pretext_views
 from .base import Method
 
 CORRUPTIONS = ("gaussian", "mask")

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import barlow_twins
+from ..views.images import simclr_views, views_with
 from .base import Method
 
 

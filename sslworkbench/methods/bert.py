@@ -25,9 +25,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..data.tokenizer import MASK_ID, PAD_ID, SEP_ID, join_pair, split_pair
 from ..errors import WorkbenchError
 from ..losses import next_sentence_loss
-from ..tokenizer import MASK_ID, PAD_ID, SEP_ID, join_pair, split_pair
 from .mlm import MaskedLanguageModel
 
 NEGATIVES = ("random", "swap")

@@ -25,10 +25,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..augment import simclr_views, views_with
 from ..losses import negative_cosine
 from ..models import projection_head
 from ..models.heads import predictor_head
+from ..views.images import simclr_views, views_with
 from .base import Method
 from .ema import check_momentum, cosine_momentum, ema_update, frozen_copy
 

@@ -11,7 +11,7 @@ Each image must pick out its own caption among the batch's N captions, and each
 caption its own image: notebook 04's InfoNCE with the second view replaced by a
 second modality. What is learned is a shared space where a picture and the words
 that describe it land together — so a class can be recognised from its *name*
-(zero-shot classification, ``sslworkbench.zero_shot``), and images found by text.
+(zero-shot classification, ``sslworkbench.evaluation.zero_shot``), and images found by text.
 
 The image encoder is ``backbone`` (what ``embed``, kNN and the probe evaluate, as
 for every method); the text encoder is a :class:`~sslworkbench.models.Transformer`
@@ -35,10 +35,10 @@ import math
 import torch
 from torch import nn
 
-from ..augment import crop_flip_views, to_float, views_with
 from ..errors import WorkbenchError
 from ..losses import clip_loss
 from ..models import build_backbone
+from ..views.images import crop_flip_views, to_float, views_with
 from .base import Method
 
 #: CLIP's starting temperature and the largest inverse temperature it allows

@@ -48,11 +48,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..audio_views import add_noise, check_length, random_gain, segments
 from ..errors import WorkbenchError
 from ..losses import bilinear_contrastive
 from ..models import rated_options
 from ..models.audio import check_audio_backbone
+from ..views.audio import add_noise, check_length, random_gain, segments
 from .base import Method
 
 

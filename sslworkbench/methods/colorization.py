@@ -37,11 +37,20 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..augment import to_float
 from ..errors import WorkbenchError
 from ..models.decoders import ConvDecoder, feature_map, feature_map_size
-from ..pretext import ab_bins, annealed_mean, is_grayscale, lab_to_rgb, prepare, pretext_views, rgb_to_lab, soft_encode
 from ..runtime import eval_mode
+from ..views.images import to_float
+from ..views.pretext import (
+    ab_bins,
+    annealed_mean,
+    is_grayscale,
+    lab_to_rgb,
+    prepare,
+    pretext_views,
+    rgb_to_lab,
+    soft_encode,
+)
 from .base import Method
 
 MODES = ("classification", "regression")

@@ -43,8 +43,8 @@ from torch.func import functional_call
 from ..errors import WorkbenchError
 from ..losses import adversarial_discriminator_loss, adversarial_generator_loss, masked_mse
 from ..models.decoders import ChannelWiseFC, ConvDecoder, Discriminator, feature_map, feature_map_size
-from ..pretext import MASK_REGIONS, block_masks, prepare, pretext_views
 from ..runtime import eval_mode
+from ..views.pretext import MASK_REGIONS, block_masks, prepare, pretext_views
 from .base import Method
 
 MODES = ("reconstruction", "adversarial", "joint")

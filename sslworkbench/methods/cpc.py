@@ -48,11 +48,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..audio_views import check_length
 from ..errors import WorkbenchError
 from ..losses import cpc_logits, cpc_loss
 from ..models import rated_options
 from ..models.audio import check_audio_backbone
+from ..views.audio import check_length
 from .base import Method
 
 

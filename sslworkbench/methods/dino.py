@@ -38,9 +38,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..augment import Views, simclr_views
 from ..errors import WorkbenchError
 from ..losses import dino_loss
+from ..views.images import Views, simclr_views
 from .base import Method
 from .ema import check_momentum, cosine_momentum, ema_update, frozen_copy
 

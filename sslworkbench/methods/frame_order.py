@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import torch
 
-from ..clip_views import order_tuples
 from ..data.dataset import to_float
-from ..pretext import classification_outputs
+from ..views.clips import order_tuples
+from ..views.pretext import classification_outputs
 from .base import Method
 
 

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import torch
 
-from ..clip_views import check_length, past_and_future
 from ..data.dataset import Dataset, to_float
 from ..errors import WorkbenchError
 from ..losses import frame_prediction_error
 from ..models.decoders import NextFrameDecoder
 from ..runtime import eval_mode
+from ..views.clips import check_length, past_and_future
 from .base import Method
 
 

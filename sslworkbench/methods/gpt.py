@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import torch
 
+from ..data.tokenizer import PAD_ID, SEP_ID
 from ..errors import WorkbenchError
 from ..losses import token_prediction_loss
 from ..models import BACKBONES
-from ..tokenizer import PAD_ID, SEP_ID
+from ..views.tokens import next_token_targets
 from .base import Method
 
 
@@ -90,12 +91,3 @@ class GPT(Method):
             if finished.all():
                 break
         return tokens
-
-
-def next_token_targets(tokens: torch.Tensor, pad_id: int = PAD_ID) -> tuple[torch.Tensor, torch.Tensor]:
-    """GPT's shift by one: ``(predicted, targets)`` where ``predicted`` (N, L − 1)
-    marks the positions t whose next token is text (or the final [SEP]) and
-    ``targets`` are those next tokens, ``tokens[:, 1:][predicted]``. The state
-    at position t is scored against token t + 1."""
-    predicted = tokens[:, 1:] != pad_id
-    return predicted, tokens[:, 1:][predicted]

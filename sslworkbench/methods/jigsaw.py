@@ -32,7 +32,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import WorkbenchError
-from ..pretext import (
+from ..runtime import eval_mode
+from ..views.pretext import (
     assemble_tiles,
     check_tiling,
     classification_outputs,
@@ -41,7 +42,6 @@ from ..pretext import (
     prepare,
     pretext_views,
 )
-from ..runtime import eval_mode
 from .base import Method
 
 

@@ -43,13 +43,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..augment import crop_flip_views, views_with
 from ..errors import WorkbenchError
 from ..losses import masked_patch_mse
 from ..models.transformer import Block, init_weights
 from ..models.vit import ViT, patchify, sincos_positions, unpatchify
-from ..pretext import prepare
 from ..runtime import eval_mode
+from ..views.images import crop_flip_views, views_with
+from ..views.pretext import prepare
 from .base import Method
 
 

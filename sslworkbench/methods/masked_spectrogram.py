@@ -41,12 +41,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..audio_views import check_length, frequency_masks, hidden_cells, time_blocks
 from ..errors import WorkbenchError
 from ..losses import masked_mse
 from ..models import rated_options
 from ..models.audio import check_audio_backbone
 from ..runtime import eval_mode
+from ..views.audio import check_length, frequency_masks, hidden_cells, time_blocks
 from .base import Method
 
 

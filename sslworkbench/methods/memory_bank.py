@@ -39,10 +39,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import info_nce
 from ..models import projection_head
+from ..views.images import simclr_views, views_with
 from .base import Method
 from .ema import check_momentum
 

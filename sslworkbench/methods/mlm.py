@@ -23,11 +23,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..data.tokenizer import MASK_ID, PAD_ID
 from ..errors import WorkbenchError
 from ..losses import token_prediction_loss
 from ..models import BACKBONES
-from ..token_views import bert_masking
-from ..tokenizer import MASK_ID, PAD_ID
+from ..views.tokens import bert_masking
 from .base import Method
 
 

@@ -34,10 +34,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import info_nce
 from ..models import projection_head
+from ..views.images import simclr_views, views_with
 from .base import Method
 from .ema import check_momentum, ema_update, frozen_copy
 

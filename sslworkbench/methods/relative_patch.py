@@ -45,9 +45,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..augment import grayscale
 from ..errors import WorkbenchError
-from ..pretext import (
+from ..runtime import eval_mode
+from ..views.images import grayscale
+from ..views.pretext import (
     GREEN_MAGENTA,
     NEIGHBOURS,
     RED_BLUE,
@@ -59,7 +60,6 @@ from ..pretext import (
     pretext_views,
     project_out,
 )
-from ..runtime import eval_mode
 from .base import Method
 
 COLOR_MODES = ("drop", "project", "project_red_blue", "gray", "none")

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import torch
 
-from ..pretext import classification_outputs, prepare, pretext_views, rotate
 from ..runtime import eval_mode
+from ..views.pretext import classification_outputs, prepare, pretext_views, rotate
 from .base import Method
 
 ANGLES = (0, 90, 180, 270)

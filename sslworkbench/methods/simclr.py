@@ -3,7 +3,7 @@ Contrastive Learning of Visual Representations", ICML 2020.
 
 Algorithm 1 of the paper, for each minibatch of N images x:
 
-    x1, x2 = t(x), t'(x)           two random views of every image (augment.py)
+    x1, x2 = t(x), t'(x)           two random views of every image (views/images.py)
     h1, h2 = f(x1), f(x2)          the backbone's features   (what we keep)
     z1, z2 = g(h1), g(h2)          the projection head's output
     loss   = NT-Xent(z1, z2, τ)    each view must pick out its partner among
@@ -16,10 +16,10 @@ with a 128-dim output, and SimCLR's CIFAR view pipeline (``simclr_views``).
 
 from __future__ import annotations
 
-from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import nt_xent
 from ..models import projection_head
+from ..views.images import simclr_views, views_with
 from .base import Method
 
 

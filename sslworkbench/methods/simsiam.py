@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..augment import simclr_views, views_with
 from ..losses import negative_cosine
 from ..models.heads import predictor_head
+from ..views.images import simclr_views, views_with
 from .base import Method
 
 

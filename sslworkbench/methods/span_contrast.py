@@ -6,7 +6,7 @@ Representations", ACL 2021).
 For each minibatch of N token sequences x:
 
     x1, x2 = t(x), t'(x)           a random span of each sequence, some tokens
-                                   replaced by [MASK]      (token_views.py)
+                                   replaced by [MASK]      (views/tokens.py)
     h1, h2 = f(x1), f(x2)          the sequence backbone's features (what we keep)
     z1, z2 = g(h1), g(h2)          the projection head's output
     loss   = NT-Xent(z1, z2, τ)    each span must pick out its partner among
@@ -26,7 +26,7 @@ from __future__ import annotations
 from ..errors import WorkbenchError
 from ..losses import nt_xent
 from ..models import projection_head
-from ..token_views import token_views
+from ..views.tokens import token_views
 from .base import Method
 
 

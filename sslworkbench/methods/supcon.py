@@ -45,10 +45,10 @@ from __future__ import annotations
 
 import torch
 
-from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import supervised_contrastive
 from ..models import projection_head
+from ..views.images import simclr_views, views_with
 from .base import Method
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from ..augment import crop_flip_views, views_with
 from ..errors import WorkbenchError
 from ..models import classifier
+from ..views.images import crop_flip_views, views_with
 from .base import Method
 
 

@@ -24,12 +24,12 @@ things move (its temporal layers only ever see one frame).
 
 from __future__ import annotations
 
-from ..augment import simclr_views, views_with
-from ..clip_views import frame_pairs
 from ..data.dataset import to_float
 from ..errors import WorkbenchError
 from ..losses import nt_xent
 from ..models import projection_head
+from ..views.clips import frame_pairs
+from ..views.images import simclr_views, views_with
 from .base import Method
 
 #: the objects of moving_shapes are small (radius 30–50% of half the image): crops keep half of it or more

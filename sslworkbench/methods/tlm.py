@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import torch
 
+from ..data.tokenizer import MASK_ID, PAD_ID, SEP_ID, split_pair
 from ..errors import WorkbenchError
-from ..tokenizer import MASK_ID, PAD_ID, SEP_ID, split_pair
 from .mlm import MaskedLanguageModel
 
 

@@ -17,9 +17,9 @@ batch 128, 3 epochs): linear probe 60.9%, kNN 31.4% (random init 31.0% /
 
 from __future__ import annotations
 
-from ..augment import simclr_views, views_with
 from ..errors import WorkbenchError
 from ..losses import vicreg
+from ..views.images import simclr_views, views_with
 from .barlow_twins import mlp_projector
 from .base import Method
 

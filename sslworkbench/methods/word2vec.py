@@ -24,9 +24,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..data.tokenizer import PAD_ID
 from ..errors import WorkbenchError
 from ..losses import skipgram_negative_sampling
-from ..tokenizer import PAD_ID
 from .base import Method
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..audio import LogMel
+from ..data.log_mel import LogMel
 from ..errors import WorkbenchError
 
 

@@ -1,0 +1,133 @@
+"""Throughput figures: images/second of the view pipeline and of training steps.
+
+    sslworkbench bench                   # or: python benchmarks/throughput.py
+    sslworkbench bench --device cuda --batch-size 512
+
+Prints, on the current device:
+  * views/s of our batched pipeline, and of torchvision's transforms applied
+    one image at a time (what per-sample randomness costs without batching);
+  * SimCLR training-step throughput (two views per image) per backbone, and the
+    share of each step spent making views.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from ..methods import build_method
+from ..models import sized_options
+from ..runtime import pick_device
+from ..views.images import make_views, simclr_views
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def _time(function, device, repeats: int) -> float:
+    """Median seconds of ``function()`` over ``repeats`` runs, after one warm-up."""
+    function()
+    _synchronize(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        _synchronize(device)
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def _fake_images(n: int, size: int, device) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(0)
+    return torch.randint(0, 256, (n, 3, size, size), dtype=torch.uint8, generator=generator).to(device)
+
+
+def views_per_second(batch_size: int = 256, size: int = 32, device="auto", repeats: int = 5) -> float:
+    device = pick_device(device)
+    images = _fake_images(batch_size, size, device)
+    config = simclr_views(size)
+    return batch_size / _time(lambda: make_views(images, config), device, repeats)
+
+
+def torchvision_loop_views_per_second(batch_size: int = 256, size: int = 32, repeats: int = 3) -> float:
+    """The same pipeline with torchvision.transforms.v2, one image at a time (CPU)."""
+    from torchvision.transforms import v2
+
+    config = simclr_views(size)
+    pipeline = v2.Compose(
+        [
+            v2.RandomResizedCrop(size, scale=config.scale, ratio=config.ratio, antialias=False),
+            v2.RandomHorizontalFlip(config.flip_p),
+            v2.RandomApply([v2.ColorJitter(config.brightness, config.contrast, config.saturation, config.hue)], p=config.jitter_p),
+            v2.RandomGrayscale(config.grayscale_p),
+        ]
+    )
+    images = _fake_images(batch_size, size, "cpu").float().div(255)
+    return batch_size / _time(lambda: torch.stack([pipeline(image) for image in images]), torch.device("cpu"), repeats)
+
+
+def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size: int = 32, device="auto", repeats: int = 5,
+                       method: str = "simclr") -> dict:
+    """Training steps of ``method`` on random images: images/s (counting each
+    source image once) and the fraction of the step spent making the views."""
+    device = pick_device(device)
+    torch.manual_seed(0)
+    model = build_method(method, backbone=backbone, image_size=size, backbone_options=sized_options(backbone, size)).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    images = _fake_images(batch_size, size, device)
+    labels = torch.arange(batch_size, device=device) % 10  # for the supervised baseline; the others ignore them
+    use_amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda") if use_amp else None
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            loss = model.training_step((images, labels))["loss"]
+        if scaler:
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            loss.backward()
+            optimizer.step()
+
+    step_seconds = _time(step, device, repeats)
+    make_views_of = model.views.pairs if model.uses_dataset_views else model.views  # two views, or one
+    views_seconds = _time(lambda: make_views_of(images), device, repeats)
+    return {
+        "method": method,
+        "backbone": backbone,
+        "device": str(device),
+        "batch_size": batch_size,
+        "images_per_second": batch_size / step_seconds,
+        "step_seconds": step_seconds,
+        "views_share": views_seconds / step_seconds,
+    }
+
+
+def run_benchmarks(device="auto", batch_size: int = 256, repeats: int = 5, backbones=("small_cnn", "resnet18"), quiet: bool = False) -> list[dict]:
+    say = (lambda *a: None) if quiet else print
+    device = pick_device(device)
+    threads = torch.get_num_threads()
+    say(f"device: {device}" + (f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else f" ({threads} threads)"))
+    rows = []
+    rate = views_per_second(batch_size, device=device, repeats=repeats)
+    rows.append({"what": "views (batched, ours)", "device": str(device), "images_per_second": rate})
+    say(f"views, batched (ours):            {rate:10.0f} images/s")
+    if device.type == "cpu":
+        loop = torchvision_loop_views_per_second(batch_size, repeats=max(1, repeats // 2))
+        rows.append({"what": "views (torchvision, per image)", "device": "cpu", "images_per_second": loop})
+        say(f"views, torchvision one at a time: {loop:10.0f} images/s")
+    for backbone in backbones:
+        # ResNet-18 is slow on a CPU (~10 images/s): a smaller batch keeps this short
+        batch = batch_size if (device.type != "cpu" or backbone == "small_cnn") else min(batch_size, 32)
+        result = training_step_rate(backbone, batch, device=device, repeats=repeats if backbone == "small_cnn" or device.type != "cpu" else 1)
+        rows.append({"what": f"simclr step ({backbone})", **result})
+        say(
+            f"simclr step, {backbone:10s} batch {batch:4d}: {result['images_per_second']:8.0f} images/s "
+            f"({result['step_seconds'] * 1000:.0f} ms/step; views take {100 * result['views_share']:.1f}% of it)"
+        )
+    return rows

@@ -1,0 +1,469 @@
+"""One training loop for every method.
+
+    >>> from sslworkbench.training.trainer import train
+    >>> history = train(method, train_set, epochs=10, batch_size=256)
+    >>> history.losses[-1], history.epochs[-1]
+
+What it does, so that no notebook has to:
+  * picks the device (``"auto"``: CUDA, then Apple MPS, then CPU) and uses
+    mixed precision on CUDA;
+  * shuffles the in-memory images into batches; the method makes its own views;
+  * warm-up then cosine learning-rate schedule; AdamW (or SGD);
+  * records a :class:`History` (loss, lr and the method's metrics per step;
+    means, time and callback results per epoch);
+  * checkpoints atomically and resumes *exactly*: the same seed gives the same
+    numbers as an uninterrupted run on the CPU, even from mid-epoch;
+  * stops on a NaN/inf loss with a clear message, keeping the last good weights;
+  * on Ctrl-C / kernel interrupt, keeps the model and history trained so far.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import torch
+
+from ..data.dataset import Dataset, move
+from ..errors import TrainingStopped, WorkbenchError
+from ..evaluation.probes import effective_rank, embed, embedding_std, knn_accuracy
+from ..methods.base import Method
+from ..runtime import pick_device, release_due, release_freed_memory
+from .checkpoint import check_resumable, load_checkpoint, load_weights, save_atomic, training_checkpoint
+
+OPTIMIZERS = ("adamw", "sgd")
+DEFAULT_LR = 2e-3  # AdamW's peak learning rate for every method that does not recommend its own
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 128  # measured on a CPU: beats 256 at equal compute (more steps)
+    lr: float | None = None  # None: the method's recommended_lr if it has one, else DEFAULT_LR
+    weight_decay: float = 1e-4
+    optimizer: str = "adamw"
+    momentum: float = 0.9  # SGD only
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = True  # mixed precision, used on CUDA only
+    progress: bool | None = None  # None: on, unless CI / TQDM_DISABLE is set
+    max_steps: int | None = None  # stop after this many optimiser steps in total
+
+    def __post_init__(self):
+        def fail(message):
+            raise WorkbenchError(f"Training setting {message}")
+
+        if not isinstance(self.epochs, int) or self.epochs < 0:
+            fail(f"epochs must be a non-negative integer (got {self.epochs!r}).")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            fail(f"batch_size must be a positive integer (got {self.batch_size!r}).")
+        if self.lr is not None and not (isinstance(self.lr, (int, float)) and 0 < self.lr < 10 and math.isfinite(self.lr)):
+            fail(f"lr must be a positive number below 10 (got {self.lr!r}); try 1e-3 for AdamW.")
+        if self.weight_decay < 0:
+            fail(f"weight_decay must be ≥ 0 (got {self.weight_decay}).")
+        if self.optimizer not in OPTIMIZERS:
+            fail(f"optimizer must be one of {OPTIMIZERS} (got {self.optimizer!r}).")
+        if self.schedule not in SCHEDULES:
+            fail(f"schedule must be one of {SCHEDULES} (got {self.schedule!r}).")
+        if self.warmup_epochs < 0:
+            fail(f"warmup_epochs must be ≥ 0 (got {self.warmup_epochs}).")
+        if self.max_steps is not None and self.max_steps < 1:
+            fail(f"max_steps must be ≥ 1 or None (got {self.max_steps}).")
+
+
+@dataclass
+class History:
+    """What training recorded. ``steps``: one dict per optimiser step;
+    ``epochs``: one per completed epoch (mean metrics, seconds, callback results)."""
+
+    steps: list[dict] = field(default_factory=list)
+    epochs: list[dict] = field(default_factory=list)
+    interrupted: bool = False
+    stopped_reason: str | None = None
+    unfinished_epoch_seconds: float = 0.0  # training time of an epoch stopped part-way (max_steps, a stop request)
+
+    @property
+    def losses(self) -> list[float]:
+        return [s["loss"] for s in self.steps]
+
+    def metric(self, name: str, per: str = "steps") -> list[float]:
+        rows = self.steps if per == "steps" else self.epochs
+        return [row[name] for row in rows if name in row]
+
+    @property
+    def seconds(self) -> float:
+        return sum(e.get("seconds", 0.0) for e in self.epochs) + self.unfinished_epoch_seconds
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> History:
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+
+def learning_rate(step: int, total_steps: int, warmup_steps: int, base_lr: float, schedule: str) -> float:
+    """Linear warm-up to ``base_lr``, then cosine decay to 0 (or constant)."""
+    if warmup_steps and step < warmup_steps:
+        return base_lr * (step + 1) / warmup_steps
+    if schedule == "constant" or total_steps <= warmup_steps:
+        return base_lr
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return base_lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+class Callback:
+    """Override any of these; ``trainer.request_stop()`` ends training cleanly."""
+
+    def on_train_start(self, trainer: Trainer) -> None: ...
+
+    def on_step_end(self, trainer: Trainer, logs: dict) -> None: ...
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict) -> None: ...
+
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+def _progress_enabled(setting: bool | None) -> bool:
+    if setting is not None:
+        return setting
+    quiet = os.environ.get("TQDM_DISABLE", "") not in ("", "0") or os.environ.get("CI")
+    return not quiet
+
+
+class Trainer:
+    """Trains any :class:`~sslworkbench.methods.Method` on any
+    :class:`~sslworkbench.data.Dataset`. What it reads about the method is its
+    declared contract (``methods/base.py``), and nothing else."""
+
+    def __init__(
+        self,
+        method: Method,
+        data: Dataset,
+        config: TrainConfig | None = None,
+        callbacks=(),
+        checkpoint: str | Path | None = None,
+        **settings,
+    ):
+        if not isinstance(method, Method):
+            raise WorkbenchError(
+                f"train() needs a method (a subclass of sslworkbench.methods.Method, e.g. from build_method(...)); "
+                f"got {type(method).__name__}."
+            )
+        if not isinstance(data, Dataset):
+            raise WorkbenchError(f"train() needs a dataset (from load_dataset), got {type(data).__name__}.")
+        config = config or TrainConfig()
+        if settings:
+            known = {f.name for f in fields(TrainConfig)}
+            unknown = sorted(set(settings) - known)
+            if unknown:
+                raise WorkbenchError(f"Unknown training setting {unknown[0]!r}. Settings: {', '.join(sorted(known))}.")
+            config = TrainConfig(**{**asdict(config), **settings})
+        if config.lr is None:  # e.g. the memory bank wants a slower network than the rest (see its docstring)
+            config = replace(config, lr=method.recommended_lr or DEFAULT_LR)
+        check_fit(method, data, min(config.batch_size, len(data)))
+        self.method = method
+        self.data = data
+        self.config = config
+        self.callbacks = list(callbacks)
+        self.checkpoint_path = Path(checkpoint) if checkpoint else None
+        self.device = pick_device(config.device)
+        self.history = History()
+        self.batch_size = min(config.batch_size, len(data))
+        self.steps_per_epoch = len(data) // self.batch_size
+        self.total_steps = self.steps_per_epoch * config.epochs
+        if config.max_steps is not None:
+            self.total_steps = min(self.total_steps, config.max_steps)
+        self.warmup_steps = min(round(config.warmup_epochs * self.steps_per_epoch), self.total_steps // 2)
+        # where we are: epoch index, batch index within it, optimiser steps done
+        self.epoch, self.batch_in_epoch, self.step = 0, 0, 0
+        self.order: torch.Tensor | None = None  # this epoch's shuffled image order
+        self._stop_requested = False
+        self._rng_restored = False
+        self._last_good_state = None
+        self.resume_note: str | None = None  # set by load_state: exact continuation, or a stretched schedule
+
+        self.method.to(self.device)
+        self.use_amp = config.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
+        parameters = [p for p in self.method.parameters() if p.requires_grad]
+        if config.optimizer == "adamw":
+            self.optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+        else:
+            self.optimizer = torch.optim.SGD(
+                parameters, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+            )
+
+    # -- control ----------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Ask training to stop after the current step (a Stop button calls this)."""
+        self._stop_requested = True
+
+    # -- checkpoints ------------------------------------------------------
+
+    def state(self) -> dict:
+        return training_checkpoint(self)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        path = Path(path) if path else self.checkpoint_path
+        if path is None:
+            raise WorkbenchError("No checkpoint path: pass checkpoint= to train() or a path to save().")
+        return save_atomic(self.state(), path)
+
+    def load_state(self, checkpoint: dict) -> None:
+        """Continue from a checkpoint made by :meth:`state` (same method, same data)."""
+        check_resumable(checkpoint, self.method, self.data)
+        load_weights(self.method, checkpoint)
+        self.method.to(self.device)
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        if self.scaler and checkpoint.get("scaler"):
+            self.scaler.load_state_dict(checkpoint["scaler"])
+        progress = checkpoint["progress"]
+        self.epoch, self.batch_in_epoch, self.step = progress["epoch"], progress["batch"], progress["step"]
+        self.order = checkpoint.get("order")
+        torch.set_rng_state(checkpoint["rng"]["cpu"])
+        if checkpoint["rng"]["cuda"] and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
+        self._rng_restored = True
+        self.history = History.from_dict(checkpoint["history"])
+        self.history.interrupted = False
+        self.history.stopped_reason = None
+        planned = checkpoint["train_config"]["epochs"]
+        if planned == self.config.epochs:
+            self.resume_note = (f"resuming at epoch {self.epoch}, step {self.step} of {self.config.epochs} epochs: "
+                                "exactly the run that was interrupted")
+        else:
+            self.resume_note = (
+                f"resuming at epoch {self.epoch}, step {self.step} with {self.config.epochs} epochs instead of "
+                f"{planned}: the learning-rate schedule is stretched to the new length, so the result differs "
+                f"from one uninterrupted {self.config.epochs}-epoch run"
+            )
+
+    # -- the loop ---------------------------------------------------------
+
+    def _batches(self):
+        """Yield (inputs, labels[, instance ids]) for the rest of the current epoch."""
+        # a method with ``instances`` set (memory bank, MICLe) also gets each sample's
+        # instance id: its index, or the ``instance`` extra of data with several
+        # samples per object, whose samples then share batches
+        instances = None
+        if self.method.instances is not None:
+            instances = self.data.extras.get("instance", torch.arange(len(self.data))).long()
+        if self.order is None or self.batch_in_epoch == 0:
+            self.order = torch.randperm(len(self.data))
+            if instances is not None and "instance" in self.data.extras:  # an object's samples stay together
+                rank_of_instance = torch.randperm(int(instances.max()) + 1)
+                self.order = self.order[torch.sort(rank_of_instance[instances[self.order]], stable=True).indices]
+        for b in range(self.batch_in_epoch, self.steps_per_epoch):
+            index = self.order[b * self.batch_size : (b + 1) * self.batch_size]
+            inputs = move(self.data.take(index), self.device)
+            labels = self.data.labels[index].to(self.device, non_blocking=True)
+            if instances is None:
+                yield inputs, labels
+            else:
+                yield inputs, labels, instances[index].to(self.device, non_blocking=True)
+
+    def _one_step(self, batch) -> dict:
+        lr = learning_rate(self.step, self.total_steps, self.warmup_steps, self.config.lr, self.config.schedule)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+            outputs = self.method.training_step(batch)
+        if not isinstance(outputs, dict) or "loss" not in outputs:
+            raise WorkbenchError(f"{self.method.name}.training_step must return a dict with a \"loss\" (see methods/base.py).")
+        loss = outputs["loss"]
+        if not torch.isfinite(loss):
+            self._stop_for_divergence(f"the loss became {loss.item()}", lr)
+        if self.scaler:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            grads = [p.grad for p in self.method.parameters() if p.grad is not None]
+            grad_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])) if grads else torch.tensor(0.0)
+            if not torch.isfinite(grad_norm):
+                self._stop_for_divergence("the gradients became inf/NaN", lr)
+            self.optimizer.step()
+        self.method.on_step_end(self.step, self.total_steps)
+        logs = {"step": self.step, "epoch": self.epoch, "loss": loss.item(), "lr": lr}
+        for key, value in outputs.items():
+            if key == "loss":
+                continue
+            if key == "embeddings":
+                logs["embedding_std"] = embedding_std(value)
+                logs["effective_rank"] = effective_rank(value)
+            elif isinstance(value, torch.Tensor) and value.numel() == 1:
+                logs[key] = value.item()
+            elif isinstance(value, (int, float)):
+                logs[key] = float(value)
+        return logs
+
+    def _snapshot(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.method.state_dict().items()}
+
+    def _stop_for_divergence(self, what: str, lr: float):
+        self.optimizer.zero_grad(set_to_none=True)
+        # parameters *and* buffers (BatchNorm's running statistics) must be finite
+        state_ok = all(torch.isfinite(v).all() for v in self.method.state_dict().values() if v.is_floating_point())
+        if not state_ok and self._last_good_state is not None:
+            self.method.load_state_dict(self._last_good_state)
+            kept = "the weights from the end of the last good epoch (or from the start)"
+        else:
+            kept = "the weights from the last good step"
+        reason = (
+            f"Training stopped at epoch {self.epoch + 1}, step {self.step}: {what} (lr={lr:.3g}). "
+            f"The model keeps {kept}, and the history so far is kept. "
+            "Try a lower learning rate (e.g. half of it), or check the inputs for NaNs."
+        )
+        self.history.stopped_reason = reason
+        raise TrainingStopped(reason, self.history)
+
+    def fit(self, resume: str | Path | None = None) -> History:
+        """Train; returns the :class:`History` (also kept as ``self.history``)."""
+        if resume is not None:
+            self.load_state(load_checkpoint(resume, self.method.name))
+        elif not self._rng_restored:
+            torch.manual_seed(self.config.seed)
+        if self.steps_per_epoch == 0:
+            raise WorkbenchError("The training set is empty.")
+        from tqdm.auto import tqdm
+
+        self.method.train()
+        self._last_good_state = self._snapshot()
+        for callback in self.callbacks:
+            callback.on_train_start(self)
+        bar = tqdm(
+            total=self.total_steps,
+            initial=min(self.step, self.total_steps),
+            disable=not _progress_enabled(self.config.progress),
+            desc=self.method.name,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+        try:
+            while self.epoch < self.config.epochs and self.step < self.total_steps and not self._stop_requested:
+                started = time.perf_counter()
+                epoch_rows = []
+                for batch in self._batches():
+                    logs = self._one_step(batch)
+                    self.step += 1
+                    if release_due(self.step, self.device):
+                        release_freed_memory()  # the C heap keeps freed tensors otherwise (runtime.py)
+                    self.batch_in_epoch += 1
+                    self.history.steps.append(logs)
+                    epoch_rows.append(logs)
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{logs['loss']:.3f}", refresh=False)
+                    for callback in self.callbacks:
+                        callback.on_step_end(self, logs)
+                    if self._stop_requested or self.step >= self.total_steps:
+                        break
+                if self.batch_in_epoch < self.steps_per_epoch:
+                    self.history.unfinished_epoch_seconds += time.perf_counter() - started
+                    break  # stopped mid-epoch: the position is kept for resume
+                summary = {"epoch": self.epoch + 1, "seconds": time.perf_counter() - started}
+                # the whole epoch's steps, also those before a mid-epoch resume
+                epoch_rows = [row for row in self.history.steps if row["epoch"] == self.epoch]
+                keys = [k for k in epoch_rows[0] if k not in ("step", "epoch")] if epoch_rows else []
+                for key in keys:
+                    values = [row[key] for row in epoch_rows if key in row]
+                    summary[key] = sum(values) / len(values)
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                self.order = None
+                self.history.epochs.append(summary)
+                for callback in self.callbacks:
+                    callback.on_epoch_end(self, summary)
+                self._last_good_state = self._snapshot()
+                if self.checkpoint_path:
+                    self.save()
+        except KeyboardInterrupt:
+            self.history.interrupted = True
+            message = (
+                f"Training interrupted at epoch {self.epoch + 1}, step {self.step}: "
+                "the model and history trained so far are kept."
+            )
+            if self.checkpoint_path:
+                self.save()
+                message += f" Saved to {self.checkpoint_path}; resume with resume={str(self.checkpoint_path)!r}."
+            print(message, file=sys.stderr)
+        finally:
+            bar.close()
+            self.method.eval()
+            if self.device.type == "cpu":
+                release_freed_memory()
+            for callback in self.callbacks:
+                callback.on_train_end(self)
+        if self._stop_requested and not self.history.stopped_reason:
+            self.history.stopped_reason = f"stopped on request at epoch {self.epoch + 1}, step {self.step}"
+            if self.checkpoint_path:
+                self.save()
+        elif self.checkpoint_path and self.batch_in_epoch and not self.history.interrupted:
+            self.save()  # max_steps ended training mid-epoch: keep the end of training too
+        return self.history
+
+
+def check_fit(method: Method, data: Dataset, batch_size: int) -> None:
+    """Refuse, before any training, a method whose declared needs the data cannot meet."""
+    if method.input_kind != data.kind:
+        raise WorkbenchError(
+            f"Method {method.name!r} trains on {method.input_kind} but dataset {data.name!r} holds {data.kind}: "
+            f"choose a dataset of {method.input_kind} (sslworkbench list) or a method for {data.kind}."
+        )
+    if method.instances == "groups" and "instance" not in data.extras:
+        raise WorkbenchError(
+            f"Method {method.name!r} needs several samples of each object (instance groups), and dataset "
+            f"{data.name!r} has one sample per object: load data with groups (e.g. shapes with renderings=4) "
+            "or use simclr."
+        )
+    if method.input_segments > getattr(data, "segments", 1):
+        raise WorkbenchError(
+            f"Method {method.name!r} reads pairs of segments ([CLS] A [SEP] B [SEP]) and dataset {data.name!r} holds "
+            "single sequences: load pairs (e.g. load_dataset('bible', pairs='next') or pairs='translation')."
+        )
+    data.check_model(method.backbone)
+    if method.input_kind == "image_text":  # image–text methods read the captions with their text_encoder
+        data.check_text_model(method.text_encoder)
+    method.check_batch_size(batch_size)
+
+
+def train(
+    method,
+    data: Dataset,
+    *,
+    callbacks=(),
+    checkpoint: str | Path | None = None,
+    resume: str | Path | None = None,
+    **settings,
+) -> History:
+    """Train ``method`` on ``data``; settings are :class:`TrainConfig`'s fields.
+
+    checkpoint  save here after every epoch (atomically), on Ctrl-C and at the end
+    resume      continue exactly from this checkpoint (``epochs`` may be raised)
+    """
+    trainer = Trainer(method, data, callbacks=callbacks, checkpoint=checkpoint, **settings)
+    return trainer.fit(resume=resume)
+
+
+class KNNMonitor(Callback):
+    """Logs kNN accuracy every ``every`` epochs into the epoch's history row."""
+
+    def __init__(self, train: Dataset, test: Dataset, every: int = 1, k: int = 200):
+        self.train, self.test, self.every, self.k = train, test, every, k
+
+    def on_epoch_end(self, trainer, logs):
+        if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.config.epochs:
+            backbone = trainer.method.backbone
+            logs["knn"] = knn_accuracy(  # embed puts the backbone back in training mode afterwards
+                embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
+            )
