@@ -109,9 +109,8 @@ def release_freed_memory() -> None:
     Why this is needed on a CPU: a training step allocates and frees large tensors
     whose sizes change from step to step (an MLM scores a different number of masked
     tokens each time), and glibc keeps freed memory resident rather than returning it,
-    so the process grows step after step. Measured (MLM on the Bible corpus, batch 64,
-    200 steps, 2 cores): resident memory grew from 1,105 to 1,617 MB without it; called
-    every 10 steps it stayed at 1,010 MB (peak 1,235 MB) at the same speed (39 s);
-    called every step it cost 50% more time. A no-op without glibc (macOS, Windows)."""
+    so the process grows step after step. Trimming costs time, so the trainer calls it
+    every few steps, not every step (``benchmarks/cell_memory.py`` shows a notebook's
+    resident memory cell by cell). A no-op without glibc (macOS, Windows)."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)

@@ -149,3 +149,12 @@ def test_resized_keeps_labels_classes_name_and_extras():
 def test_a_wrong_images_tensor_is_one_error_with_a_hint(bad, hint):
     with pytest.raises(WorkbenchError, match=hint):
         check_images(bad)
+
+
+def test_clips_refuse_a_backbone_built_for_frames_of_another_size():
+    clips = ClipSet(torch.zeros(4, 5, 3, 16, 16, dtype=torch.uint8), labels(4), ["a", "b"], "small clips")
+    backbone = sw.build_backbone("video_cnn", image_size=32)
+    with pytest.raises(WorkbenchError, match="pretrained on 32×32 images and 'small clips' has 16×16"):
+        clips.check_model(backbone)
+    clips.check_model(sw.build_backbone("video_cnn", image_size=16))
+    clips.check_model(sw.build_backbone("video_cnn"))   # built without a size: nothing to compare

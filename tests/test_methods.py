@@ -84,6 +84,40 @@ def test_every_method_declares_the_contract(name):
     assert "backbone" in settings_of(name)
 
 
+@pytest.mark.parametrize("name", METHODS.names())
+def test_every_method_has_the_optional_parts_declared(name):
+    """views, head and text_encoder exist on every method (None where it has none), and the two optional
+    steps answer with one clear error where the method has none: nothing needs to ask hasattr."""
+    method = build_method(name)
+    for part in ("views", "head", "text_encoder"):
+        assert hasattr(method, part), part
+    assert (method.text_encoder is not None) == (method.input_kind == "image_text")
+    if method.input_kind == "image_text":   # the two towers zero-shot use reads
+        assert isinstance(method.image_projection, torch.nn.Module) and isinstance(method.text_projection, torch.nn.Module)
+    if not method.language_model:
+        with pytest.raises(WorkbenchError, match="is not a language model"):
+            method.language_model_loss(torch.zeros(2, 8, dtype=torch.long))
+    if type(method).pretext_batch is Method.pretext_batch:
+        with pytest.raises(WorkbenchError, match="has no pretext batch to show"):
+            method.pretext_batch(None)
+
+
+def test_the_settings_from_the_data_reach_the_backbone_one_way():
+    """A method hands what its backbone is built for to Method.__init__; the backbone keeps it,
+    and nothing is written onto the backbone after it is built."""
+    from sslworkbench.models import SmallCNN
+
+    assert build_method("simclr", image_size=48, **TINY_IMAGE_BACKBONE).backbone.image_size == 48
+    assert SmallCNN().image_size is None                           # built on its own, it says nothing
+    vit = build_method("mae", image_size=16, backbone_options={"patch_size": 4, "width": 16, "depth": 1, "heads": 2})
+    assert vit.backbone.image_size == 16 and vit.backbone.grid == 4  # the ViT's grid follows the method's image size
+    assert build_method("cola", sample_rate=16_000).backbone.sample_rate == 16_000
+    gpt = build_method("gpt", vocab_size=50, vocab_id="abc", backbone_options={"width": 16, "depth": 1, "heads": 2})
+    assert (gpt.backbone.vocab_size, gpt.backbone.vocab_id) == (50, "abc") and gpt.language_model
+    # options given win over what the data says
+    assert build_method("simclr", image_size=48, backbone_options={"width": 8, "depth": 2, "image_size": 32}).backbone.image_size == 32
+
+
 def test_hparams_are_recorded_however_the_method_is_built():
     from sslworkbench.methods import MICLe, SimCLR
 

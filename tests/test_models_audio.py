@@ -10,7 +10,7 @@ from sslworkbench.data.dataset import AudioSet
 from sslworkbench.errors import WorkbenchError
 from sslworkbench.evaluation.probes import embed
 from sslworkbench.methods import build_method
-from sslworkbench.models import BACKBONES, build_backbone, rated_options
+from sslworkbench.models import BACKBONES, build_backbone, data_options
 from sslworkbench.models.audio import AudioCNN
 from sslworkbench.training.recipe import method_settings
 
@@ -73,8 +73,8 @@ def test_the_recipe_builds_the_backbone_for_the_datas_sample_rate():
     settings = method_settings("cola", data, {})
     assert settings["sample_rate"] == 16_000
     assert build_method("cola", **settings).backbone.sample_rate == 16_000
-    assert rated_options("audio_cnn", 16_000, {"sample_rate": 22_050}) == {"sample_rate": 22_050}  # the options given win
-    assert rated_options("small_cnn", 16_000) == {}
+    assert data_options("audio_cnn", {"sample_rate": 22_050}, sample_rate=16_000) == {"sample_rate": 22_050}  # given win
+    assert data_options("small_cnn", None, sample_rate=16_000) == {}   # only what the backbone is built for
 
 
 def test_a_backbone_built_for_another_sample_rate_is_refused():
@@ -85,3 +85,17 @@ def test_a_backbone_built_for_another_sample_rate_is_refused():
     with pytest.raises(WorkbenchError, match="built for 16,000 Hz"):
         embed(net, sounds)
     assert embed(AudioCNN(), sounds).shape == (8, 128)
+
+
+def test_the_audio_benchmark_prints_both_rates():
+    """benchmarks/audio_throughput.py: what models/audio.py's docstring points to for its speed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "audio_throughput.py"
+    finished = subprocess.run([sys.executable, str(script), "--batch-size", "4", "--repeats", "1"],
+                              capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "log-mel front end" in finished.stdout and "training step" in finished.stdout
+    assert finished.stdout.count("clips/s") == 2

@@ -257,7 +257,7 @@ def resize_uint8(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Te
     out = []
     for start in range(0, images.shape[0], chunk):
         part = images[start : start + chunk].float()
-        # antialiasing only matters when shrinking (and costs 1.8× when enlarging)
+        # antialiasing only matters when shrinking (when enlarging it would only cost time)
         shrink = size < images.shape[-1]
         part = F.interpolate(part, size=(size, size), mode="bilinear", antialias=shrink, align_corners=False)
         out.append(part.round_().clamp_(0, 255).to(torch.uint8))
@@ -421,6 +421,10 @@ class ClipSet(Dataset):
 
     def method_settings(self) -> dict:
         return {"frames": self.inputs.shape[1], "image_size": self.inputs.shape[-1]}
+
+    def check_model(self, backbone) -> None:
+        """Refuse a backbone pretrained on frames of another size."""
+        check_image_size(self.name, self.inputs.shape[-1], backbone)
 
 
 @dataclass(repr=False)

@@ -147,7 +147,7 @@ def finetune(
         raise WorkbenchError(f"lr must be in (0, 10) and backbone_lr in [0, 10) (got {lr}, {backbone_lr}).")
     if not 0 <= val_fraction < 1:
         raise WorkbenchError(f"val_fraction must be in [0, 1) (got {val_fraction}).")
-    if aux_weight and not hasattr(model, "language_model_loss"):
+    if aux_weight and not (isinstance(model, Method) and model.language_model):
         raise WorkbenchError(
             f"aux_weight={aux_weight} adds a language-model loss: give the pretrained language model itself "
             "(e.g. run.method of a 'gpt' run), not only its backbone."

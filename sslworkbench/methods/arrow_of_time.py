@@ -22,21 +22,22 @@ from __future__ import annotations
 import torch
 
 from ..data.dataset import to_float
-from ..errors import WorkbenchError
 from ..views.clips import check_length, reverse_some, windows
 from ..views.pretext import classification_outputs
 from .base import Method
+from .constraints import Whole
 
 
 class ArrowOfTime(Method):
     name = "arrow_of_time"
     input_kind = "clips"
+    parameter_constraints = {
+        "length": Whole(at_least=3, at_most="frames", unit="frames", hint="frames is the clips' length"),
+    }
 
     def __init__(self, backbone: str = "video_cnn", backbone_options: dict | None = None, frames: int = 16,
                  image_size: int = 32, length: int = 8):
-        super().__init__(backbone, backbone_options)
-        if not (isinstance(length, int) and 3 <= length <= frames):
-            raise WorkbenchError(f"length must be a whole number of frames in 3..{frames} (the clips' length); got {length!r}.")
+        super().__init__(backbone, backbone_options, image_size=image_size)
         self.frames, self.image_size, self.length = frames, image_size, length
         self.head = torch.nn.Linear(self.backbone.feature_dim, 2)
 

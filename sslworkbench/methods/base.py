@@ -4,6 +4,7 @@ A method is a ``torch.nn.Module`` with
 
     name                     its registry name (``METHODS[name]`` builds it)
     backbone                 the encoder being learned: a batch of inputs → (N, D) features
+                             (what every backbone provides, and what each kind adds: models/__init__.py)
     training_step(batch)     → {"loss": scalar tensor, ...}; the batch is
                              ``(inputs, labels)``, plus ``instance_ids`` when ``instances``
                              asks for them. Self-supervised methods ignore the labels.
@@ -15,6 +16,29 @@ What ``training_step`` returns:
     "embeddings"   optional (N, D) tensor, detached: turns on the collapse
                    diagnostics ``embedding_std`` and ``effective_rank`` in the history
     anything else  a number or a one-element tensor: logged in the history as is
+
+The optional parts, declared here with their defaults (a method that has one sets it
+in its ``__init__``; nothing asks ``hasattr``):
+
+    views                   what makes the method's views: a ``Views`` pipeline for images
+                            (SimCLR, the pretext tasks, …; ``sw.viz`` draws it), a function
+                            of a batch for tokens (span contrast); None otherwise
+    head                    the classifier on the backbone's features that a pretext task's
+                            loss reads (rotation, jigsaw, frame order, …; DINO's head);
+                            None otherwise
+    text_encoder            "image_text" methods (CLIP): the module that reads the captions;
+                            the trainer checks it was built for the data's tokenizer. None
+                            otherwise. Such a method also has ``image_projection`` and
+                            ``text_projection`` into the shared space: zero-shot use reads
+                            the two towers (backbone + image_projection, text_encoder +
+                            text_projection: ``evaluation/zero_shot.py``)
+    pretext_batch(inputs)   what the network is shown and asked for, for one batch (the
+                            pretext tasks, COLA, temporal contrast: a notebook shows it);
+                            ``held_out_accuracy`` scores a classifying one, (inputs, targets),
+                            through ``head``. Others: one clear error
+    language_model_loss(t)  language models (``language_model = True``: GPT): the next-token
+                            loss of tokens ``t``, fine-tuning's auxiliary objective. Others: one
+                            clear error
 
 And these class attributes — the only things the trainer and the experiment
 recipe read about a method (the defaults suit most methods):
@@ -29,11 +53,26 @@ recipe read about a method (the defaults suit most methods):
                         data must have several samples per object (``extras["instance"]``)
     uses_dataset_views  True: the recipe applies the dataset's view defaults
                         (``data.VIEW_DEFAULTS``) to the method's ``views`` setting
-    text_encoder        "image_text" methods (CLIP): the module that reads the captions; the
-                        trainer checks that it was built for the data's tokenizer
     input_segments      token methods: 2 when every row must be a pair of segments,
                         ``[CLS] A [SEP] B [SEP]`` (BERT's next sentence, XLM's
                         translation pairs); data holding single sequences is refused
+    language_model      True: ``language_model_loss`` is the method's next-token loss
+
+What the data decides reaches the method one way. The recipe gives a method the
+settings its data implies (``Dataset.method_settings()``: ``image_size``,
+``sample_rate``, ``vocab_size``, …) as arguments of its ``__init__``; the method hands
+those its backbone is built for to ``Method.__init__`` (``super().__init__(backbone,
+backbone_options, image_size=image_size)``), which gives each to the backbone when its
+constructor takes it (``models.data_options``: options the caller gave win). The backbone
+then knows what it was built for (``backbone.image_size``, ``backbone.sample_rate``,
+``backbone.vocab_id``), which is what the data checks before it trains or evaluates it.
+
+``parameter_constraints``: what each of its settings may be, one entry per setting
+(the kinds: ``constraints.py``), e.g. ``{"temperature": Number(above=0, hint="SimCLR
+uses 0.1–0.5")}``; a subclass's table extends its parents'. The settings a method is
+built with are checked against it before its ``__init__`` runs, so a bad value is one
+clear error before any weight is drawn. Checks that need a batch, the data or the
+backbone built stay in the method's code.
 
 ``hparams``: the settings the method was built with (the arguments of its
 ``__init__``, defaults included), recorded however it was built, so that a
@@ -50,8 +89,9 @@ from torch import nn
 
 from ..data import KINDS
 from ..errors import WorkbenchError
-from ..models import build_backbone, check_settings_dict
+from ..models import build_backbone, check_settings_dict, data_options
 from ..registry import Registry
+from .constraints import Constraint, check_settings, check_table
 
 #: every method by name; filled in ``methods/__init__.py``, one line per method
 METHODS = Registry("method")
@@ -70,13 +110,21 @@ class Method(nn.Module):
     instances: str | None = None
     uses_dataset_views = False
     input_segments = 1
+    language_model = False
+    parameter_constraints: dict[str, Constraint] = {}
 
-    def __init__(self, backbone: str = "small_cnn", backbone_options: dict | None = None):
+    def __init__(self, backbone: str = "small_cnn", backbone_options: dict | None = None, **built_for):
+        """``built_for``: the settings from the data that a backbone may be built for
+        (``image_size``, ``sample_rate``, ``vocab_size``, ``pad_id``, ``vocab_id``); each
+        goes to the backbone when its constructor takes it, under ``backbone_options``."""
         super().__init__()
         self.backbone_name = backbone
-        self.backbone_options = dict(backbone_options or {})  # as built: the baselines build the same
+        self.backbone_options = data_options(backbone, backbone_options, **built_for)  # as built: the baselines build the same
         self.backbone = build_backbone(backbone, **self.backbone_options)
         self.hparams: dict = {}
+        self.views = None          # the optional parts (the contract above); a method that has one sets it
+        self.head = None
+        self.text_encoder = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -84,6 +132,9 @@ class Method(nn.Module):
             raise TypeError(f"{cls.__name__}.instances must be one of {INSTANCE_NEEDS}.")
         if cls.input_kind not in KINDS:
             raise TypeError(f"{cls.__name__}.input_kind must be one of {sorted(KINDS)}.")
+        own = cls.__dict__.get("parameter_constraints", {})
+        cls.parameter_constraints = {**super(cls, cls).parameter_constraints, **own}  # the parents' table, extended
+        check_table(cls.__name__, cls.parameter_constraints, list(_settings_taken(cls)))
         if "__init__" in cls.__dict__:
             cls.__init__ = _records_hparams(cls.__init__)
 
@@ -119,6 +170,14 @@ class Method(nn.Module):
     def on_step_end(self, step: int, total_steps: int) -> None:
         """Hook called by the trainer after each optimiser step (EMA updates etc.)."""
 
+    def pretext_batch(self, inputs):
+        """What the network is shown and asked for, for a batch of ``inputs`` (methods with a pretext task)."""
+        raise WorkbenchError(f"{self.name} has no pretext batch to show: it is not a pretext task.")
+
+    def language_model_loss(self, tokens: torch.Tensor) -> dict:
+        """The next-token loss of ``tokens`` (language models: ``language_model = True``)."""
+        raise WorkbenchError(f"{self.name} is not a language model: it has no next-token loss.")
+
 
 def _is_pair(batch: tuple) -> bool:
     """A tuple of inputs (images, captions) rather than a batch (inputs, labels, ...)."""
@@ -126,29 +185,60 @@ def _is_pair(batch: tuple) -> bool:
 
 
 def _records_hparams(init):
-    """Wrap a method's ``__init__`` so that the object remembers its settings.
+    """Wrap a method's ``__init__`` so that its settings are checked against the
+    class's ``parameter_constraints`` before it runs, and remembered after.
 
-    Only the class being built records (not the parents its ``__init__`` calls
-    through ``super().__init__``), after its ``__init__`` has run."""
+    Only the class being built checks and records, once, with the values its
+    caller gave (not the parents its ``__init__`` calls through ``super().__init__``)."""
     signature = inspect.signature(init)
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):
+        if type(self).__init__ is not __init__:  # a parent's part, through super().__init__
+            return init(self, *args, **kwargs)
+        try:
+            settings = _settings_given(signature, self, args, kwargs)
+        except TypeError:  # a wrong call: Python's own message says what is wrong
+            return init(self, *args, **kwargs)
+        defaults = {name: default for name, default in _settings_taken(type(self)).items() if default is not EMPTY}
+        check_settings(type(self).parameter_constraints, {**defaults, **settings})
         init(self, *args, **kwargs)
-        if type(self).__init__ is __init__:
-            bound = signature.bind(self, *args, **kwargs)
-            bound.apply_defaults()
-            settings = {}
-            for name, value in list(bound.arguments.items())[1:]:
-                if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
-                    settings.update(value)
-                else:
-                    settings[name] = value
-            self.hparams = settings
-            if isinstance(settings.get("image_size"), int) and isinstance(getattr(self, "backbone", None), nn.Module):
-                self.backbone.image_size = settings["image_size"]  # what ImageSet.check_model compares
+        self.hparams = settings
 
     return __init__
+
+
+def _settings_given(signature: inspect.Signature, self, args, kwargs) -> dict:
+    """The settings of one call of an ``__init__`` by name, defaults included, ``**settings`` spread out."""
+    bound = signature.bind(self, *args, **kwargs)
+    bound.apply_defaults()
+    settings = {}
+    for name, value in list(bound.arguments.items())[1:]:
+        if signature.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+            settings.update(value)
+        else:
+            settings[name] = value
+    return settings
+
+
+EMPTY = inspect.Parameter.empty
+
+
+def _settings_taken(cls) -> dict:
+    """Every setting a method of class ``cls`` can be built with, and its default
+    (``EMPTY`` if none): the parameters of its ``__init__`` and, where that hands
+    ``**settings`` on to its parent's (a test's SimCLR with a twist), the parent's."""
+    taken = {}
+    for klass in cls.__mro__:
+        if "__init__" not in klass.__dict__:
+            continue
+        parameters = inspect.signature(klass.__dict__["__init__"]).parameters.values()
+        for parameter in parameters:
+            if parameter.name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                taken.setdefault(parameter.name, parameter.default)
+        if klass is Method or all(parameter.kind is not parameter.VAR_KEYWORD for parameter in parameters):
+            break
+    return taken
 
 
 def settings_of(name: str) -> list[str]:

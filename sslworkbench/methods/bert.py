@@ -26,11 +26,12 @@ import torch
 from torch import nn
 
 from ..data.tokenizer import MASK_ID, PAD_ID, SEP_ID, join_pair, split_pair
-from ..errors import WorkbenchError
 from ..losses import next_sentence_loss
+from .constraints import Number, OneOf
 from .mlm import MaskedLanguageModel
 
-NEGATIVES = ("random", "swap")
+#: where a wrong second segment comes from, by name
+NEGATIVES = {"random": "BERT's next sentence prediction", "swap": "ALBERT's sentence-order prediction"}
 
 
 class BERT(MaskedLanguageModel):
@@ -38,6 +39,10 @@ class BERT(MaskedLanguageModel):
     min_batch_size = 2
     min_batch_reason = "a random next sentence comes from another pair of the batch"
     input_segments = 2
+    parameter_constraints = {   # and mask_p's, from mlm
+        "negatives": OneOf(NEGATIVES),
+        "sentence_weight": Number(at_least=0),
+    }
 
     def __init__(
         self,
@@ -54,10 +59,6 @@ class BERT(MaskedLanguageModel):
     ):
         super().__init__(backbone, {"sep_id": sep_id, **(backbone_options or {})}, vocab_size, mask_id, pad_id,
                          vocab_id, mask_p)
-        if negatives not in NEGATIVES:
-            raise WorkbenchError(f"negatives must be one of {NEGATIVES}: 'random' is BERT's NSP, 'swap' ALBERT's SOP (got {negatives!r}).")
-        if not sentence_weight >= 0:
-            raise WorkbenchError(f"sentence_weight must be ≥ 0 (got {sentence_weight}).")
         self.sep_id, self.negatives, self.sentence_weight = sep_id, negatives, sentence_weight
         self.sentence_head = nn.Linear(self.backbone.feature_dim, 1)
 

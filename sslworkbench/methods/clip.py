@@ -35,11 +35,11 @@ import math
 import torch
 from torch import nn
 
-from ..errors import WorkbenchError
 from ..losses import clip_loss
 from ..models import build_backbone
 from ..views.images import crop_flip_views, to_float, views_with
 from .base import Method
+from .constraints import Number, Whole
 
 #: CLIP's starting temperature and the largest inverse temperature it allows
 INITIAL_TEMPERATURE, MAX_LOGIT_SCALE = 0.07, 100.0
@@ -51,6 +51,10 @@ class CLIP(Method):
     min_batch_size = 2
     min_batch_reason = "the batch's other captions are each image's negatives, and its other images each caption's"
     recommended_lr = 1e-3  # as the text methods (mlm, gpt) whose transformer it trains; CLIP: 5e-4 at batch 32,768
+    parameter_constraints = {
+        "temperature": Number(at_least=1 / MAX_LOGIT_SCALE, hint=f"CLIP starts at {INITIAL_TEMPERATURE}"),
+        "embed_dim": Whole(at_least=2),
+    }
 
     def __init__(
         self,
@@ -66,13 +70,7 @@ class CLIP(Method):
         learn_temperature: bool = True,
         views: dict | None = None,
     ):
-        super().__init__(backbone, backbone_options)
-        if not (temperature > 0 and 1 / temperature <= MAX_LOGIT_SCALE):  # also catches NaN
-            raise WorkbenchError(
-                f"temperature must be ≥ {1 / MAX_LOGIT_SCALE} (got {temperature}); CLIP starts at {INITIAL_TEMPERATURE}."
-            )
-        if not (isinstance(embed_dim, int) and embed_dim >= 2):
-            raise WorkbenchError(f"embed_dim must be an integer ≥ 2 (got {embed_dim!r}).")
+        super().__init__(backbone, backbone_options, image_size=image_size)
         self.text_encoder = build_backbone("transformer", **{
             "vocab_size": vocab_size, "context": context, "vocab_id": vocab_id, **(text_options or {})})
         self.image_projection = nn.Linear(self.backbone.feature_dim, embed_dim, bias=False)

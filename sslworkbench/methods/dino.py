@@ -21,12 +21,11 @@ training (the paper warms up over 30 epochs), centre momentum 0.9 — the
 paper's. Teacher momentum 0.996 → 1 (the paper's). Scaled down for the small
 CNN: head 512 wide, bottleneck 128, K = 1024 prototypes (65,536 in the paper).
 BatchNorm in the head is on (``head_batchnorm``; the authors' ``use_bn_in_head``,
-off by default for ViTs): without it, on ``shapes`` after 3 epochs the teacher
-stayed near uniform (loss 6.87 ≈ log 1024, effective rank 3.6, embedding std
-0.036, linear probe 40.5%; teacher momentum 0.99 instead of 0.996 did not help:
-39.4%); with it: effective rank 6.7, std 0.062, linear probe 41.6% (random init:
-31.0%). DINO is still the slowest starter here: its loss stays near log K for
-the first epochs, and it needs far more than 3 epochs to shine.
+off by default for ViTs): without it, in a short run on ``shapes`` the teacher
+stayed near uniform (its loss near log K, the embeddings spread over fewer
+directions), and a lower teacher momentum did not help; with it the embeddings
+spread out more and the probe was a little better. Its loss still stays near
+log K for the first epochs: notebook 05 ranks it with the others at one budget.
 Multi-crop is off by default (``local_crops=0``): every local crop is one more
 backbone pass on a CPU. With ``local_crops > 0`` the small crops are
 ``local_size``×``local_size`` with scale ``local_scale``.
@@ -42,7 +41,10 @@ from ..errors import WorkbenchError
 from ..losses import dino_loss
 from ..views.images import Views, simclr_views
 from .base import Method
-from .ema import check_momentum, cosine_momentum, ema_update, frozen_copy
+from .constraints import Number, Whole
+from .ema import MOMENTUM, cosine_momentum, ema_update, frozen_copy
+
+PAPER_TEMPERATURES = "the paper: student 0.1, teacher 0.04 → 0.07"
 
 
 class DINOHead(nn.Module):
@@ -78,6 +80,16 @@ class DINO(Method):
     min_batch_size = 2
     min_batch_reason = "the centre is a batch mean"
     uses_dataset_views = True
+    parameter_constraints = {
+        "student_temperature": Number(above=0, hint=PAPER_TEMPERATURES),
+        "teacher_temperature": Number(above=0, hint=PAPER_TEMPERATURES),
+        "warmup_teacher_temperature": Number(above=0, hint=PAPER_TEMPERATURES),
+        "warmup_fraction": Number(at_least=0, at_most=1),
+        "local_crops": Whole(at_least=0, hint="the paper uses 6–10"),
+        "momentum": MOMENTUM,
+        "center_momentum": Number(at_least=0, below=1, hint="the centre moves by (1 − m) of the way each step; "
+                                                             "the paper uses 0.9"),
+    }
 
     def __init__(
         self,
@@ -99,26 +111,20 @@ class DINO(Method):
         local_scale: tuple[float, float] = (0.1, 0.4),
         views: dict | None = None,
     ):
-        super().__init__(backbone, backbone_options)
-        if not (student_temperature > 0 and teacher_temperature > 0 and warmup_teacher_temperature > 0):
-            raise WorkbenchError("DINO's temperatures must all be > 0 (the paper: student 0.1, teacher 0.04 → 0.07).")
-        if not 0 <= warmup_fraction <= 1:
-            raise WorkbenchError(f"warmup_fraction must be in [0, 1] (got {warmup_fraction}).")
-        if not (isinstance(local_crops, int) and local_crops >= 0):
-            raise WorkbenchError(f"local_crops must be a non-negative integer (got {local_crops!r}); the paper uses 6–10.")
+        super().__init__(backbone, backbone_options, image_size=image_size)
         self.student_temperature = student_temperature
         self.teacher_temperatures = (warmup_teacher_temperature, teacher_temperature)
         self.warmup_fraction = warmup_fraction
-        self.base_momentum = check_momentum(momentum)
+        self.base_momentum = float(momentum)
         # the schedules' current values are buffers, so that a checkpoint resumes them exactly
         self.register_buffer("teacher_temperature", torch.tensor(float(warmup_teacher_temperature), dtype=torch.float32))
         self.register_buffer("current_momentum", torch.tensor(self.base_momentum, dtype=torch.float32))
-        self.center_momentum = check_momentum(center_momentum, "center_momentum")
+        self.center_momentum = float(center_momentum)
         config = simclr_views(image_size)
         config = config.replace(**views) if views else config
         self.views = Views(config)
-        fixed_size = getattr(self.backbone, "image_size", None)
-        if local_crops and isinstance(fixed_size, int) and local_size != fixed_size:
+        fixed_size = self.backbone.image_size if getattr(self.backbone, "fixed_image_size", False) else None
+        if local_crops and fixed_size is not None and local_size != fixed_size:
             raise WorkbenchError(
                 f"This {backbone} reads only {fixed_size}×{fixed_size} images (its position embedding has one grid), "
                 f"so local crops of {local_size}×{local_size} cannot be encoded: use local_size={fixed_size} (small "

@@ -16,17 +16,11 @@ import math
 import torch
 from torch import nn
 
-from ..errors import WorkbenchError
+from .constraints import Number
 
-
-def check_momentum(momentum: float, name: str = "momentum") -> float:
-    """EMA momenta live in [0, 1): 1 would never move the target."""
-    if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
-        raise WorkbenchError(
-            f"{name} must be in [0, 1) (got {momentum!r}): the target moves by (1 − m) of the way each step; "
-            "published values are 0.99–0.999."
-        )
-    return float(momentum)
+#: what an EMA momentum may be (MoCo, BYOL, DINO's tables): 1 would never move the target
+MOMENTUM = Number(at_least=0, below=1,
+                  hint="the target moves by (1 − m) of the way each step; published values are 0.99–0.999")
 
 
 def frozen_copy(module: nn.Module) -> nn.Module:

@@ -39,7 +39,7 @@ class FrameOrder(Method):
 
     def __init__(self, backbone: str = "video_cnn", backbone_options: dict | None = None, frames: int = 16,
                  image_size: int = 32):
-        super().__init__(backbone, backbone_options)
+        super().__init__(backbone, backbone_options, image_size=image_size)
         self.frames, self.image_size = frames, image_size
         self.head = torch.nn.Linear(self.backbone.feature_dim, 2)
 

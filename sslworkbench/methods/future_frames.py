@@ -27,26 +27,25 @@ from __future__ import annotations
 import torch
 
 from ..data.dataset import Dataset, to_float
-from ..errors import WorkbenchError
 from ..losses import frame_prediction_error
 from ..models.decoders import NextFrameDecoder
 from ..runtime import eval_mode
 from ..views.clips import check_length, past_and_future
 from .base import Method
+from .constraints import Whole
 
 
 class FutureFrames(Method):
     name = "future_frames"
     input_kind = "clips"
+    parameter_constraints = {
+        "past": Whole(at_least=2, below="frames", unit="frames",
+                      hint="one frame shows no motion, and a clip must keep a frame to predict"),
+    }
 
     def __init__(self, backbone: str = "video_cnn", backbone_options: dict | None = None, frames: int = 16,
                  image_size: int = 32, past: int = 4, decoder_width: int = 16):
-        super().__init__(backbone, backbone_options)
-        if not (isinstance(past, int) and 2 <= past < frames):
-            raise WorkbenchError(
-                f"past must be a whole number of frames in 2..{frames - 1} (one frame shows no motion, and "
-                f"a clip of {frames} frames must keep one to predict); got {past!r}."
-            )
+        super().__init__(backbone, backbone_options, image_size=image_size)
         self.frames, self.image_size, self.past = frames, image_size, past
         self.decoder = NextFrameDecoder(self.backbone.feature_dim, decoder_width)
 

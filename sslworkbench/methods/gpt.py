@@ -33,6 +33,7 @@ class GPT(Method):
     name = "gpt"
     input_kind = "tokens"
     recommended_lr = 1e-3
+    language_model = True
 
     def __init__(
         self,
@@ -42,11 +43,10 @@ class GPT(Method):
         pad_id: int = PAD_ID,
         vocab_id: str | None = None,
     ):
-        options = {"vocab_size": vocab_size, "pad_id": pad_id, "vocab_id": vocab_id, "causal": True,
-                   **(backbone_options or {})}
+        options = {"causal": True, **(backbone_options or {})}
         if not hasattr(BACKBONES[backbone], "token_logits") or not options["causal"]:
             raise WorkbenchError(f"gpt predicts the next token and needs a causal transformer backbone (got {backbone!r}, causal={options['causal']}).")
-        super().__init__(backbone, options)
+        super().__init__(backbone, options, vocab_size=vocab_size, pad_id=pad_id, vocab_id=vocab_id)
         self.pad_id = pad_id
 
     def language_model_loss(self, tokens: torch.Tensor) -> dict:

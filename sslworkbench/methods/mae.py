@@ -26,12 +26,12 @@ Defaults: mask ratio 0.75 (the paper's), decoder width 64, depth 1, 4 heads
 (the paper: 512 wide, 8 blocks for ViT-L; its ablation found one block enough
 for fine-tuning).
 
-Measured on ``shapes`` (10,000 images, the default ViT, 100 epochs: the reference
-checkpoint ``mae-vit-shapes``, 22 min on 2 CPU cores): hidden-patch error 0.125
-(predicting each patch's mean scores 47/48 ≈ 0.98); linear probe on the [CLS] feature, all labels, 30.8%
-(random init 15.7%), kNN 12.4% (12.4%) — the weak probe of the paper; fine-tuned on
-100 labels per class 28.9%, where the same fine-tuning from random weights stays
-near chance (10.5%).
+The reference checkpoint ``mae-vit-shapes`` (the default ViT, 100 epochs on
+``shapes``) records its probe scores and how it was made
+(``sw.reference.info("mae-vit-shapes")``): the weak linear probe of the paper.
+Notebook 10 measures the hidden-patch error (predicting each patch's mean scores
+47/48 ≈ 0.98), and fine-tunes the checkpoint on 100 labels per class next to
+random weights, SimCLR and DINO.
 
     >>> method = build_method("mae")                      # backbone "vit"
     >>> pictures = method.reconstruct(images, mask_ratio=0.75)
@@ -51,21 +51,18 @@ from ..runtime import eval_mode
 from ..views.images import crop_flip_views, views_with
 from ..views.pretext import prepare
 from .base import Method
+from .constraints import MultipleOf, Number, Whole
 
-
-def check_mask_ratio(ratio) -> float:
-    if not (isinstance(ratio, (int, float)) and 0 < ratio < 1):
-        raise WorkbenchError(
-            f"mask_ratio is the share of patches hidden and must be in (0, 1) (got {ratio!r}); the paper uses 0.75."
-        )
-    return float(ratio)
+#: MAE's setting, and the argument of ``random_masking`` and ``reconstruct``
+MASK_RATIO = Number(above=0, below=1, what="the share of patches hidden", hint="the paper uses 0.75")
 
 
 def random_masking(n: int, patches: int, ratio: float, device=None, generator=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Per image, a random set of visible patches: ``keep`` (N, k) their indices,
     ``mask`` (N, P) 1 on the hidden ones. k = round((1 − ratio)·P), at least 1.
     (The paper's trick: sort random noise, keep the first k.)"""
-    ratio = check_mask_ratio(ratio)
+    MASK_RATIO.check("mask_ratio", ratio)
+    ratio = float(ratio)
     visible = max(1, round(patches * (1 - ratio)))
     noise = torch.rand(n, patches, device=device, generator=generator)
     keep = noise.argsort(dim=1)[:, :visible]
@@ -92,8 +89,6 @@ class Decoder(nn.Module):
 
     def __init__(self, encoder_width: int, grid: int, patch_size: int, width: int = 64, depth: int = 1, heads: int = 4):
         super().__init__()
-        if width % heads:
-            raise WorkbenchError(f"decoder_width ({width}) must be a multiple of decoder_heads ({heads}).")
         self.embed = nn.Linear(encoder_width, width)
         self.mask_token = nn.Parameter(torch.zeros(1, 1, width))
         self.register_buffer("position_embedding", sincos_positions(grid, width), persistent=False)
@@ -118,6 +113,11 @@ class Decoder(nn.Module):
 class MAE(Method):
     name = "mae"
     recommended_lr = 1.5e-3  # AdamW; trains smoothly on shapes (the paper: 1.5e-4 per 256 images at batch 4096)
+    parameter_constraints = {
+        "mask_ratio": MASK_RATIO,
+        "decoder_heads": Whole(at_least=1),
+        "decoder_width": MultipleOf("decoder_heads", hint="each head reads an equal share of the width"),
+    }
 
     def __init__(
         self,
@@ -131,13 +131,13 @@ class MAE(Method):
         normalise_targets: bool = True,
         views: dict | None = None,
     ):
-        super().__init__(backbone, backbone_options)
+        super().__init__(backbone, backbone_options, image_size=image_size)
         if not isinstance(self.backbone, ViT):
             raise WorkbenchError(
                 f"MAE hides patches from a vision transformer, which can leave them out; backbone {backbone!r} "
                 "cannot. Use backbone='vit' (a CNN sees the whole image: try context_encoder for inpainting with one)."
             )
-        self.image_size, self.mask_ratio = image_size, check_mask_ratio(mask_ratio)
+        self.image_size, self.mask_ratio = image_size, float(mask_ratio)
         self.normalise_targets = bool(normalise_targets)
         self.views = views_with(crop_flip_views(image_size).replace(scale=(0.2, 1.0)), views)  # the paper's crop
         self.decoder = Decoder(

@@ -29,12 +29,16 @@ from ..losses import token_prediction_loss
 from ..models import BACKBONES
 from ..views.tokens import bert_masking
 from .base import Method
+from .constraints import Number
 
 
 class MaskedLanguageModel(Method):
     name = "mlm"
     input_kind = "tokens"
     recommended_lr = 1e-3
+    parameter_constraints = {
+        "mask_p": Number(above=0, below=1, hint="BERT masks 0.15 of the tokens"),
+    }
 
     def __init__(
         self,
@@ -48,11 +52,8 @@ class MaskedLanguageModel(Method):
     ):
         if not hasattr(BACKBONES[backbone], "token_logits"):
             raise WorkbenchError(f"{self.name} predicts tokens and needs a transformer backbone (got {backbone!r}).")
-        options = {"vocab_size": vocab_size, "pad_id": pad_id, "vocab_id": vocab_id,
-                   "causal": False, "segments": self.input_segments, **(backbone_options or {})}
-        super().__init__(backbone, options)
-        if not 0 < mask_p < 1:
-            raise WorkbenchError(f"mask_p must be in (0, 1) (got {mask_p}); BERT masks 0.15 of the tokens.")
+        options = {"causal": False, "segments": self.input_segments, **(backbone_options or {})}
+        super().__init__(backbone, options, vocab_size=vocab_size, pad_id=pad_id, vocab_id=vocab_id)
         self.vocab_size, self.mask_id, self.pad_id, self.mask_p = vocab_size, mask_id, pad_id, mask_p
         width = self.backbone.feature_dim
         # BERT's prediction head: a dense layer, GELU and LayerNorm before the shared output embedding

@@ -23,11 +23,13 @@ them in from ``SequenceSet.method_settings``).
 
 from __future__ import annotations
 
-from ..errors import WorkbenchError
+from functools import partial
+
 from ..losses import nt_xent
 from ..models import projection_head
 from ..views.tokens import token_views
 from .base import Method
+from .constraints import Number, Rule
 
 
 class SpanContrast(Method):
@@ -35,6 +37,12 @@ class SpanContrast(Method):
     input_kind = "tokens"
     min_batch_size = 2
     min_batch_reason = "the other sequences are the negatives"
+    parameter_constraints = {
+        "temperature": Number(above=0, hint="0.05–0.5 is usual"),
+        "span": Rule(lambda span, sequence_length: 1 <= span <= sequence_length,
+                     "between 1 and sequence_length={sequence_length}"),
+        "mask_p": Number(at_least=0, below=1),
+    }
 
     def __init__(
         self,
@@ -49,19 +57,11 @@ class SpanContrast(Method):
         projection_dim: int = 128,
         hidden_dim: int = 512,
     ):
-        super().__init__(backbone, {"vocab_size": vocab_size, **(backbone_options or {})})
-        if not temperature > 0:
-            raise WorkbenchError(f"temperature must be > 0 (got {temperature}); 0.05–0.5 is usual.")
-        if not 1 <= span <= sequence_length:
-            raise WorkbenchError(f"span must be between 1 and sequence_length={sequence_length} (got {span}).")
-        if not 0 <= mask_p < 1:
-            raise WorkbenchError(f"mask_p must be in [0, 1) (got {mask_p}).")
+        super().__init__(backbone, backbone_options, vocab_size=vocab_size)
         self.span, self.mask_p, self.mask_id, self.temperature = span, mask_p, mask_id, temperature
         self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
-
-    def views(self, tokens):
-        """One random view of each sequence: a span of ``span`` tokens, some masked."""
-        return token_views(tokens, self.span, self.mask_p, self.mask_id)
+        # one random view of each sequence: a span of ``span`` tokens, some masked
+        self.views = partial(token_views, span=span, mask_p=mask_p, mask_id=mask_id)
 
     def training_step(self, batch) -> dict:
         tokens = self.inputs_of(batch)  # labels are never looked at

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from ..errors import WorkbenchError
 from ..models import classifier
 from ..views.images import crop_flip_views, views_with
 from .base import Method
+from .constraints import Whole
 
 
 class Supervised(Method):
     name = "supervised"
+    parameter_constraints = {"num_classes": Whole(at_least=2)}
 
     def __init__(
         self,
@@ -28,9 +29,7 @@ class Supervised(Method):
         num_classes: int = 10,
         views: dict | None = None,
     ):
-        super().__init__(backbone, backbone_options)
-        if num_classes < 2:
-            raise WorkbenchError(f"num_classes must be ≥ 2 (got {num_classes}).")
+        super().__init__(backbone, backbone_options, image_size=image_size)
         self.views = views_with(crop_flip_views(image_size), views)
         self.head = classifier(self.backbone.feature_dim, num_classes)
 

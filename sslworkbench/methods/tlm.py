@@ -31,13 +31,16 @@ from __future__ import annotations
 import torch
 
 from ..data.tokenizer import MASK_ID, PAD_ID, SEP_ID, split_pair
-from ..errors import WorkbenchError
+from .constraints import Number
 from .mlm import MaskedLanguageModel
 
 
 class TranslationLM(MaskedLanguageModel):
     name = "tlm"
     input_segments = 2
+    parameter_constraints = {   # and mask_p's, from mlm
+        "tlm_share": Number(at_least=0, at_most=1, hint="0 is MLM alone, 0.5 XLM's MLM + TLM"),
+    }
 
     def __init__(
         self,
@@ -54,8 +57,6 @@ class TranslationLM(MaskedLanguageModel):
         # XLM's input: the second half's positions restart, and no segment embedding sets it apart
         options = {"sep_id": sep_id, "segments": 1, "restart_positions": True, **(backbone_options or {})}
         super().__init__(backbone, options, vocab_size, mask_id, pad_id, vocab_id, mask_p)
-        if not 0 <= tlm_share <= 1:
-            raise WorkbenchError(f"tlm_share must be in [0, 1] (got {tlm_share}): 0 is MLM alone, 0.5 XLM's MLM + TLM.")
         self.sep_id, self.tlm_share = sep_id, tlm_share
 
     def rows(self, pairs: torch.Tensor) -> torch.Tensor:

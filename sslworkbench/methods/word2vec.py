@@ -28,12 +28,21 @@ from ..data.tokenizer import PAD_ID
 from ..errors import WorkbenchError
 from ..losses import skipgram_negative_sampling
 from .base import Method
+from .constraints import Number, Rule, Whole
 
 
 class Word2Vec(Method):
     name = "word2vec"
     input_kind = "tokens"
-    recommended_lr = 2e-2  # AdamW; measured in notebook 06 (3 epochs): 5e-3 left every cosine ≈ 1 (36% on the category test)
+    recommended_lr = 2e-2  # AdamW; at notebook 06's budget (3 epochs) 5e-3 learned too little: every cosine stayed ≈ 1
+    parameter_constraints = {
+        "window": Whole(at_least=1, hint="word2vec uses 5"),
+        "negatives": Whole(at_least=1, hint="5–20 is usual"),
+        "subsample": Number(at_least=0, hint="0 keeps every word"),
+        "token_counts": Rule(lambda counts, vocab_size: len(counts) == vocab_size,
+                             "one count per vocabulary entry ({vocab_size} of them)",
+                             or_none="to count every word once"),
+    }
 
     def __init__(
         self,
@@ -48,17 +57,9 @@ class Word2Vec(Method):
         subsample: float = 1e-3,
         noise_power: float = 0.75,
     ):
-        options = {"vocab_size": vocab_size, "vocab_id": vocab_id, "first_word_id": first_word_id, **(backbone_options or {})}
-        super().__init__(backbone, options)
-        if not (isinstance(window, int) and window >= 1):
-            raise WorkbenchError(f"window must be an integer ≥ 1 (got {window!r}); word2vec uses 5.")
-        if not (isinstance(negatives, int) and negatives >= 1):
-            raise WorkbenchError(f"negatives must be an integer ≥ 1 (got {negatives!r}); 5–20 is usual.")
-        if not subsample >= 0:
-            raise WorkbenchError(f"subsample must be ≥ 0 (got {subsample}); 0 keeps every word.")
+        options = {"first_word_id": first_word_id, **(backbone_options or {})}
+        super().__init__(backbone, options, vocab_size=vocab_size, vocab_id=vocab_id)
         counts = torch.ones(vocab_size) if token_counts is None else torch.tensor(token_counts, dtype=torch.float)
-        if counts.shape != (vocab_size,):
-            raise WorkbenchError(f"token_counts must have one count per vocabulary entry ({vocab_size}); got {tuple(counts.shape)}.")
         counts[:first_word_id] = 0  # special tokens are never context nor noise
         frequency = counts / counts.sum()
         keep = (subsample / frequency).sqrt().clamp(max=1) if subsample > 0 else torch.ones(vocab_size)

@@ -5,9 +5,31 @@
     >>> net.feature_dim          # 256
     >>> net(images).shape        # (N, 256); images float in [0, 1], (N, 3, H, W)
 
-A backbone maps a batch of inputs to (N, feature_dim) features and exposes
-``.feature_dim``; that is all the trainer and the evaluation need of it.
-Adding one: a module with the ``nn.Module``, and one line in ``BACKBONES``.
+The backbone protocol. Every backbone is an ``nn.Module`` that maps a batch of
+inputs to (N, feature_dim) features, and declares
+
+    input_kind     the kind of data it reads ("images", "clips", "audio", "tokens": ``Dataset.kind``)
+    feature_dim    the width of its features
+
+That is all the trainer and the evaluation need of it. Each kind adds what it is
+built for, a constructor argument of the same name that it keeps (the data checks
+it before training or evaluating the backbone: ``Dataset.check_model``):
+
+    images, clips  image_size        the side of the images (frames) it is built and trained for;
+                                     None when built without one
+                   fixed_image_size  True when it reads no other size (the ViT's position grid)
+    audio          sample_rate       the rate of the waveforms its log-mel front end is built for
+    tokens         vocab_size        the number of token ids it embeds
+                   vocab_id          the fingerprint of the tokenizer whose ids it reads (None: not said)
+
+and language-model backbones (the transformer) also ``hidden_states(tokens)`` and
+``token_logits(states)``; the video backbone ``frame_features(clips)``.
+``tests/test_models.py`` holds every registered backbone to this protocol.
+
+Settings from the data reach a backbone one way: a method passes them to
+``Method.__init__``, which keeps those the backbone's constructor takes
+(:func:`data_options`). Adding a backbone: a module with the ``nn.Module``
+following the protocol, and one line in ``BACKBONES``.
 """
 
 import inspect
@@ -52,21 +74,11 @@ def check_settings_dict(setting: str, value) -> None:
 
 def data_options(backbone: str, options: dict | None = None, **from_data) -> dict:
     """``options`` with each setting of ``from_data`` that backbone ``backbone`` is built
-    for (its constructor takes it: the ViT's ``image_size``, the audio backbone's
-    ``sample_rate``) added; the options given win. Other settings are left out."""
+    for (its constructor takes it: ``image_size``, ``sample_rate``, ``vocab_size``, …)
+    added; the options given win. Other settings are left out."""
     check_settings_dict("backbone_options", options)
     accepted = inspect.signature(BACKBONES[backbone].__init__).parameters
     return {**{key: value for key, value in from_data.items() if key in accepted}, **(options or {})}
-
-
-def sized_options(backbone: str, image_size: int, options: dict | None = None) -> dict:
-    """:func:`data_options` for the image size (the ViT's position grid); other backbones take any size."""
-    return data_options(backbone, options, image_size=image_size)
-
-
-def rated_options(backbone: str, sample_rate: int, options: dict | None = None) -> dict:
-    """:func:`data_options` for the sample rate (the audio backbone's mel filters)."""
-    return data_options(backbone, options, sample_rate=sample_rate)
 
 
 def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
@@ -79,6 +91,6 @@ def build_backbone(name: str = "small_cnn", **options) -> nn.Module:
 
 __all__ = [
     "BACKBONES", "AudioCNN", "ResNet18CIFAR", "SmallCNN", "TokenCNN", "Transformer", "VideoCNN", "ViT", "WordVectors", "build_backbone", "classifier",
-    "check_settings_dict", "data_options", "sized_options", "rated_options",
+    "check_settings_dict", "data_options",
     "projection_head",
 ]

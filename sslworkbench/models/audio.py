@@ -29,13 +29,13 @@ What the methods use, besides ``forward``:
                                             ``hidden`` cells are blanked (masked spectrogram modelling)
 
 The backbone is built for one sample rate (its mel filters lie on frequencies of
-that rate): ``sample_rate`` is an option that the recipe fills from the data, and
-``AudioSet.check_model`` refuses a backbone built for another rate.
+that rate): ``sample_rate`` is an option that the audio methods hand on from the
+data (``Method.__init__``), and ``AudioSet.check_model`` refuses a backbone built for
+another rate.
 
-Speed, measured on the course machine's CPU with one thread (batches of 128
-one-second clips at 8 kHz, forward, backward and an AdamW step, with a linear
-head): about 2,000 clips/s, of which the log-mel front end is a small part
-(5,000–11,000 clips/s forward). An epoch of ``sounds`` (3,000 clips) takes ~2 s.
+The front end runs inside every step, on the fly (no spectrograms are cached):
+``python benchmarks/audio_throughput.py`` prints clips per second of the front end
+alone and of a whole training step, for what it costs on the machine at hand.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def conv_block(channels_in: int, channels_out: int, kernel: int, stride: int = 1
 class AudioCNN(nn.Module):
     """Waveforms (N, T), float, at ``sample_rate`` Hz → (N, ``dim``) features."""
 
+    input_kind = "audio"
     #: spectrogram frames per latent frame (the two stride-2 blocks): 4 × 10 ms = 40 ms
     stride = 4
 

@@ -43,7 +43,10 @@ class SmallCNN(nn.Module):
     Width 32, depth 4: channels 32-64-128-256, 256-dim features, 0.4 M weights.
     """
 
-    def __init__(self, width: int = 32, depth: int = 4):
+    input_kind = "images"
+    fixed_image_size = False   # convolutions and global pooling read any size
+
+    def __init__(self, width: int = 32, depth: int = 4, image_size: int | None = None):
         super().__init__()
         if width < 1 or depth < 1:
             raise WorkbenchError(f"SmallCNN needs width ≥ 1 and depth ≥ 1 (got width={width}, depth={depth}).")
@@ -54,6 +57,7 @@ class SmallCNN(nn.Module):
         )
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.feature_dim = channels[-1]
+        self.image_size = image_size   # the size it is built (and trained) for; None: not said
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.pool(self.blocks(self.normalize(images))).flatten(1)
@@ -64,7 +68,10 @@ class ResNet18CIFAR(nn.Module):
     convolution and no max-pool (as in the SimCLR paper's CIFAR-10 experiments).
     512-dim features."""
 
-    def __init__(self):
+    input_kind = "images"
+    fixed_image_size = False
+
+    def __init__(self, image_size: int | None = None):
         super().__init__()
         from torchvision.models import resnet18
 
@@ -75,6 +82,7 @@ class ResNet18CIFAR(nn.Module):
         self.normalize = Normalize()
         self.net = net
         self.feature_dim = 512
+        self.image_size = image_size
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(self.normalize(images))

@@ -136,11 +136,11 @@ class NextFrameDecoder(nn.Module):
         x̂_{t+1}(p) = x_t(p − m(p)·v)  each pixel fetched from where it came from (bilinear)
 
     The frame says *what* is where; only the features can say *how it moves*, which
-    one frame cannot show. A decoder that painted the next frame from scratch with
-    FiLM-conditioned convolutions (the features scaling each channel) had not beaten
-    copying the last frame after 10 epochs (measured on moving_shapes); moving
-    pixels, as video-prediction models with flow or transformations do (Finn,
-    Goodfellow & Levine 2016; Patraucean et al. 2016), learns within a few.
+    one frame cannot show. So the decoder moves pixels, as video-prediction models
+    with flow or transformations do (Finn, Goodfellow & Levine 2016; Patraucean et
+    al. 2016), rather than painting the next frame from scratch: the pixels are
+    given, and only their motion has to be learned. Notebook 12 measures its
+    predictions against copying the last frame.
     ``v`` starts at zero: the decoder begins as the copy-last-frame baseline."""
 
     def __init__(self, feature_dim: int, width: int = 16, layers: int = 3):

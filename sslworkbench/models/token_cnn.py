@@ -19,7 +19,8 @@ from ..errors import WorkbenchError
 class TokenCNN(nn.Module):
     input_kind = "tokens"
 
-    def __init__(self, vocab_size: int = 62, embedding_dim: int = 64, width: int = 128, depth: int = 2):
+    def __init__(self, vocab_size: int = 62, embedding_dim: int = 64, width: int = 128, depth: int = 2,
+                 vocab_id: str | None = None):
         super().__init__()
         if not (isinstance(vocab_size, int) and vocab_size >= 2):
             raise WorkbenchError(f"vocab_size must be an integer ≥ 2 (got {vocab_size!r}).")
@@ -30,6 +31,7 @@ class TokenCNN(nn.Module):
             channels = width
         self.convolutions = nn.Sequential(*layers)
         self.feature_dim = width
+        self.vocab_size, self.vocab_id = vocab_size, vocab_id
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.embedding(tokens).transpose(1, 2)  # (N, E, L): channels first, as Conv1d wants

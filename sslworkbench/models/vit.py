@@ -23,9 +23,8 @@ from, and the fixed table ties the model to one grid — an image of another
 size is refused with a clear error instead of silently read with wrong positions.
 
 Defaults (patch 4, width 96, depth 4, 4 heads, MLP ×2): 0.30 M weights, about as
-many as the small CNN's 0.39 M, and about as fast to train on a CPU (measured, batch
-128 on 2 cores: ~800 vs ~900 images/s for a plain supervised step). Width 128 trained
-at less than half that speed.
+many as the small CNN's 0.39 M, sized so that the two train at a similar speed on a
+CPU: ``sslworkbench bench --backbones small_cnn vit`` prints both.
 """
 
 from __future__ import annotations
@@ -59,6 +58,9 @@ def sincos_positions(grid: int, width: int) -> torch.Tensor:
 
 class ViT(nn.Module):
     """A vision transformer over ``patch_size``-pixel patches of ``image_size`` images."""
+
+    input_kind = "images"
+    fixed_image_size = True   # one position grid: it reads ``image_size`` images only
 
     def __init__(
         self,
@@ -98,14 +100,6 @@ class ViT(nn.Module):
     @property
     def image_size(self) -> int:
         return self._image_size
-
-    @image_size.setter
-    def image_size(self, size: int) -> None:  # a method built with image_size= says what it trains on
-        if size != self._image_size:
-            raise WorkbenchError(
-                f"This ViT was built for {self._image_size}×{self._image_size} images (its position embedding has "
-                f"{self.grid}×{self.grid} patches), not {size}×{size}: pass backbone_options={{'image_size': {size}}}."
-            )
 
     @property
     def num_patches(self) -> int:

@@ -27,6 +27,7 @@ class WordVectors(nn.Module):
         self.embedding = nn.Embedding(vocab_size, dim)
         nn.init.uniform_(self.embedding.weight, -0.5 / dim, 0.5 / dim)  # word2vec's initialisation
         self.first_word_id, self.vocab_id, self.feature_dim = first_word_id, vocab_id, dim
+        self.vocab_size = vocab_size
 
     @property
     def vectors(self) -> torch.Tensor:

@@ -17,7 +17,6 @@ import time
 import torch
 
 from ..methods import build_method
-from ..models import sized_options
 from ..runtime import pick_device
 from ..views.images import make_views, simclr_views
 
@@ -75,7 +74,7 @@ def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size:
     source image once) and the fraction of the step spent making the views."""
     device = pick_device(device)
     torch.manual_seed(0)
-    model = build_method(method, backbone=backbone, image_size=size, backbone_options=sized_options(backbone, size)).to(device)
+    model = build_method(method, backbone=backbone, image_size=size).to(device)   # the backbone is built for size too
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     images = _fake_images(batch_size, size, device)
     labels = torch.arange(batch_size, device=device) % 10  # for the supervised baseline; the others ignore them
@@ -122,7 +121,7 @@ def run_benchmarks(device="auto", batch_size: int = 256, repeats: int = 5, backb
         rows.append({"what": "views (torchvision, per image)", "device": "cpu", "images_per_second": loop})
         say(f"views, torchvision one at a time: {loop:10.0f} images/s")
     for backbone in backbones:
-        # ResNet-18 is slow on a CPU (~10 images/s): a smaller batch keeps this short
+        # ResNet-18 is slow on a CPU (its line below says how slow): a smaller batch keeps this short
         batch = batch_size if (device.type != "cpu" or backbone == "small_cnn") else min(batch_size, 32)
         result = training_step_rate(backbone, batch, device=device, repeats=repeats if backbone == "small_cnn" or device.type != "cpu" else 1)
         rows.append({"what": f"simclr step ({backbone})", **result})

@@ -9,8 +9,9 @@ The recipe, in order — the same seed and settings give the same numbers
 wherever it is called from:
 
     1. data       load the train and test splits (or take the datasets given)
-    2. settings   what the data tells the method (image size, vocabulary size,
-                  number of classes), then the dataset's view defaults
+    2. settings   what the data tells the method (image size, sample rate, vocabulary
+                  size, number of classes: ``Dataset.method_settings()``; the method
+                  hands what its backbone is built for on to it), then the dataset's view defaults
                   (``data.VIEW_DEFAULTS``) under the method's own ``views``, for
                   methods that declare ``uses_dataset_views``; the caller's
                   settings win over both
@@ -22,7 +23,6 @@ wherever it is called from:
 
 from __future__ import annotations
 
-import inspect
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -33,7 +33,7 @@ from ..evaluation.probes import baselines as baseline_scores
 from ..evaluation.probes import evaluate_backbone
 from ..methods import METHODS, settings_of
 from ..methods import build_method as build_registered
-from ..models import check_settings_dict, sized_options
+from ..models import check_settings_dict
 from ..runtime import seed_everything
 from .checkpoint import load_checkpoint
 from .trainer import History, TrainConfig, Trainer
@@ -78,11 +78,6 @@ def method_settings(name: str, train_set: Dataset, settings: dict) -> dict:
     for key, value in from_data.items():
         if key in accepted:
             settings.setdefault(key, value)
-    if "image_size" in from_data:  # a backbone built for one image size (the ViT) is built for the data's
-        backbone = settings.get("backbone", inspect.signature(METHODS[name].__init__).parameters["backbone"].default)
-        options = sized_options(backbone, settings.get("image_size", from_data["image_size"]), settings.get("backbone_options"))
-        if options:
-            settings["backbone_options"] = options
     defaults = VIEW_DEFAULTS.get(train_set.name)
     if defaults and METHODS[name].uses_dataset_views:
         settings["views"] = {**defaults, **(settings.get("views") or {})}

@@ -43,7 +43,7 @@ SCHEDULES = ("cosine", "constant")
 @dataclass
 class TrainConfig:
     epochs: int = 10
-    batch_size: int = 128  # measured on a CPU: beats 256 at equal compute (more steps)
+    batch_size: int = 128  # the CPU default: more optimiser steps for the same compute than 256
     lr: float | None = None  # None: the method's recommended_lr if it has one, else DEFAULT_LR
     weight_decay: float = 1e-4
     optimizer: str = "adamw"
