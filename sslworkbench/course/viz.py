@@ -470,7 +470,8 @@ def project(features, method: str = "umap", seed: int = 0) -> np.ndarray:
     """The 2-D coordinates, an (N, 2) numpy array, of features (N, D): "pca", "tsne" or "umap".
 
     PCA is instant and linear; t-SNE and UMAP keep neighbourhoods and show clusters.
-    The first UMAP call of a session takes 10–20 s (numba compiles it); keep UMAP
+    The first UMAP call of a session is slow, because numba compiles UMAP's code
+    (``python benchmarks/timings.py umap_first_call`` times it); keep UMAP
     inputs under 4096 points (``embedding_scatter`` subsamples for you).
     """
     method = _check_method(method)

@@ -41,7 +41,7 @@ EXPLORER_DATASETS = ("shapes", "digits", "photos")
 PHOTO_SIZE = 256  # the photos, centre-cropped to a square, are resized to this…
 PHOTO_VIEW_SIZE = 128  # …and their views are this large: a high-resolution look
 POOL_SIZE = 256  # images per dataset the explorer keeps
-SIMILARITY_IMAGES = 128  # of which the encoder panel compares this many (about 1 s on a 2-core CPU)
+SIMILARITY_IMAGES = 128  # of which the encoder panel compares this many (python benchmarks/timings.py explorer)
 TILE = 96  # small images are enlarged (nearest neighbour) to about this many pixels
 
 
@@ -126,7 +126,8 @@ def png_bytes(figure) -> bytes:
 
 
 def jpeg_bytes(picture: np.ndarray, quality: int = 92) -> bytes:
-    """An (H, W, 3) uint8 array as JPEG bytes: 10× faster to encode than PNG for big grids."""
+    """An (H, W, 3) uint8 array as JPEG bytes: many times faster to encode than PNG for big grids
+    (``python benchmarks/timings.py explorer``), so the explorer redraws while a slider moves."""
     from PIL import Image
 
     buffer = io.BytesIO()

@@ -57,7 +57,8 @@ def split_verses(split: str) -> list:
 
 def tokenizer(tokens: str = "bpe", vocab_size: int = 8000, root: str | Path | None = None) -> Tokenizer:
     """The corpus's tokenizer, learned from the training verses of both languages
-    on first use (a few seconds) and cached in ``root`` (``data/``)."""
+    on first use and cached in ``root`` (``data/``); ``python benchmarks/text_throughput.py``
+    prints how long learning it takes."""
     from .paths import default_root
 
     root = Path(root) if root is not None else default_root()
@@ -144,5 +145,5 @@ def load_bible(
     )
     if n is not None and n < len(data):
         data = data.subset(n, seed=seed)
-    release_freed_memory()  # the encoder's Python lists of ids: ~60 MB of freed heap per 28,000 pairs (measured)
+    release_freed_memory()  # hand back the freed heap that the encoder's Python lists of ids leave behind
     return data

@@ -13,7 +13,8 @@ reads the order of neighbouring tokens can. That is the case for a sequence
 backbone over counting words.
 
 Deterministic: a split is drawn from ``numpy.random.default_rng((seed, split))``;
-it takes milliseconds, so it is not cached.
+drawing it is quick (``python benchmarks/timings.py generation`` times it), so it
+is not cached.
 """
 
 from __future__ import annotations

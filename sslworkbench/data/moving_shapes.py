@@ -34,8 +34,9 @@ it. Set ``friction=0`` to see that (notebook 12).
 
 Generation is deterministic: clips come in chunks of 32, each from its own
 ``numpy`` generator seeded by (seed, split, chunk, VERSION), so the first ``n``
-clips are the same whatever ``n`` is. Splits are cached under ``data/``.
-Drawing 2,000 clips of 16 frames takes about 30 s on two cores (once).
+clips are the same whatever ``n`` is. Splits are cached under ``data/``: drawing
+16 frames a clip takes far longer than reading them back. How long, on your
+machine: ``python benchmarks/timings.py generation``.
 """
 
 from __future__ import annotations

@@ -16,9 +16,10 @@ lesson of notebook 01 visible in minutes on a CPU.
 Why the texture is off by default: a texture pattern is an easy cue that no
 SimCLR view removes (a crop keeps the stripes' frequency and direction; colour
 jitter keeps their contrast), so instance discrimination latches onto it and
-learns less about shape — "feature suppression" (Chen, Luo & Li 2021). Measured
-with SimCLR, 5 epochs, small CNN: linear probe 65% without texture, 60% with
-``texture=0.1``, 48% with ``texture=0.35`` (and noise 0.06). Turn it on to see
+learns less about shape — "feature suppression" (Chen, Luo & Li 2021): the
+stronger the texture, the lower the linear probe's accuracy on the shape.
+``python benchmarks/design_choices.py shapes_texture`` trains SimCLR without a
+texture and with two strengths of it and prints the scores. Turn it on to see
 that effect.
 
 The object is always clearly visible in grayscale (its lightness differs from
@@ -403,12 +404,11 @@ def generate(
     # split. (Uint8 pixels: float copies of a whole split would cost ~0.5 GB at
     # 10,000 images.) Why in place: glibc's malloc keeps the memory of freed
     # temporaries for reuse, and a heap where they alternate with long-lived
-    # arrays stays large. Measured (benchmarks/dataset_memory.py, 10,000 images,
-    # then 20 SimCLR steps at batch 128): converting each chunk with torch ops
-    # into a list of tensors, then torch.cat, left the process ~280 MB bigger
-    # instead of 30 MB, and training peaked ~70 MB above a run that read the
-    # cache; converting in place with numpy leaves ~55 MB, and training peaks
-    # within the noise (±20 MB) of reading the cache.
+    # arrays stays large. Converting each chunk with torch ops into a list of
+    # tensors, then torch.cat, left the process much bigger after generating, and
+    # training peaked higher than in a run that read the cache; converting in place
+    # with numpy keeps both close to reading the cache. Measured by
+    # ``python benchmarks/dataset_memory.py`` (its cases "generated", "legacy" and "cached").
     images = torch.empty((total, 3, SIZE, SIZE), dtype=torch.uint8)
     labels = np.empty(total, dtype=np.int64)
     extras = {}

@@ -40,7 +40,7 @@ splits hold 3,000 and 1,000 clips: 96 MB and 32 MB in memory (and in the cache).
 Generation is deterministic: clips come in chunks of 500, each from its own
 ``numpy`` generator seeded by (seed, split, chunk, VERSION), so the first ``n``
 clips are the same whatever ``n`` is. Splits are cached under ``data/`` as
-float32 tensors; generating the training split takes about a second.
+float32 tensors (``python benchmarks/timings.py generation`` times generating them).
 """
 
 from __future__ import annotations

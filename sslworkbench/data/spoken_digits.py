@@ -26,13 +26,14 @@ normalised to the same loudness (an RMS of 0.1, −20 dBFS), and placed in a cli
 
 **Size.** As for ``sounds``: 8 kHz by default (telephone speech, in which spoken
 digits stay clear), 3,000 training and 1,000 test clips of 1 s: 96 MB and 32 MB
-of float32. Generating the training split takes a few seconds; it is then cached
-under ``data/``, in a file named with eSpeak's version.
+of float32. The training split is synthesised once, then cached under ``data/``, in
+a file named with eSpeak's version (``python benchmarks/timings.py generation`` times it).
 
 **Deterministic.** eSpeak keeps state between utterances (the phase of its pitch
 flutter, a random generator for breathy voices), so the same call can give other
 samples after other calls. Each chunk of 500 clips is therefore spoken by a freshly
-loaded engine (the library is unloaded and loaded again: ~1 ms), in a fixed order,
+loaded engine (the library is unloaded and loaded again, a small cost next to speaking
+500 words: the same benchmark times it), in a fixed order,
 with its random generators seeded: the same clips in any process, whatever was
 synthesised before.
 

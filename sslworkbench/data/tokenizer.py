@@ -10,12 +10,14 @@ Subwords (byte-pair encoding, Sennrich et al. 2016): start from characters and
 repeatedly merge the most frequent adjacent pair, ``vocab_size`` times; frequent
 words end as one token, rare words as a few pieces ("▁" marks the start of a
 word), so no word is unknown and one vocabulary serves English and Spanish at
-once — XLM's choice (Lample & Conneau 2019). Learned with Google's SentencePiece:
-measured here (``tokenizers`` 0.23.3, ``sentencepiece`` 0.2.3), Hugging Face's
-BPE and WordPiece trainers return a different vocabulary on every run of the
-same text, even on one thread (ties between equally frequent pairs seem to be
-broken in hash-map order), SentencePiece the same file byte for byte — and a
-course must tokenize the same way every year.
+once — XLM's choice (Lample & Conneau 2019). Learned with Google's SentencePiece,
+which learns the same model from the same text, byte for byte
+(``tests/test_data_tokenizer.py`` checks it) — and a course must tokenize the same
+way every year. Hugging Face's ``tokenizers`` was set aside because its trainers do
+not always: its WordPiece trainer returns a different vocabulary on runs of the same
+text, even on one thread (ties between equally frequent candidates seem to be broken
+in hash-map order). ``python benchmarks/tokenizer_determinism.py`` learns a vocabulary
+several times with each trainer and compares them.
 
 Word-level vocabularies (one token per word seen ``min_frequency`` times, the
 rest [UNK]) are what word2vec used; words are runs of letters and digits,

@@ -27,11 +27,11 @@ When files are missing
 How they are read
     With numpy, straight from the files, never one PIL image at a time. We do not
     construct the torchvision dataset classes for reading: they compute the md5 of
-    every file at every load (seconds for STL-10's 2.7 GB unlabeled file) and read
-    a whole file even when only a subset is wanted. Instead we check each file's
-    size and structure, and a truncated or corrupt file ends in a WorkbenchError
-    that names it. torchvision is used for what it is good at: downloading,
-    extracting, and parsing MNIST's IDX format.
+    every file at every load (a full read of STL-10's 2.7 GB unlabeled file, each
+    time) and read a whole file even when only a subset is wanted. Instead we check
+    each file's size and structure, and a truncated or corrupt file ends in a
+    WorkbenchError that names it. torchvision is used for what it is good at:
+    downloading, extracting, and parsing MNIST's IDX format.
 
 Options
     stl10          ``unlabeled=True``: the 100,000 unlabeled images (split "train"

@@ -57,7 +57,7 @@ def embed(backbone: torch.nn.Module, data, batch_size: int = 256, device=None) -
         batch_size = max(1, batch_size // inputs.shape[1])
     with eval_mode(backbone):
         features = None  # written batch by batch into one tensor: a list of chunks, then torch.cat, left
-        for start in range(0, inputs.shape[0], batch_size):  # ~600 MB of fragmented heap behind (28k verses)
+        for start in range(0, inputs.shape[0], batch_size):  # a large fragmented heap behind (28k verses)
             batch = backbone(prepare(inputs[start : start + batch_size].to(device))).float().cpu()
             if features is None:
                 features = torch.empty(inputs.shape[0], *batch.shape[1:])
@@ -95,7 +95,7 @@ def effective_rank(embeddings: torch.Tensor) -> float:
 
 def _all_finite(features: torch.Tensor) -> bool:
     # min and max are NaN or ±inf whenever any element is: one pass and no N×D
-    # mask (torch.isfinite(x).all() peaks at +200 MB on the raw pixels of 10k images)
+    # mask (torch.isfinite(x).all() allocates N×D temporaries first)
     if features.numel() == 0:
         return True
     low, high = torch.aminmax(features)
@@ -187,9 +187,9 @@ def linear_probe(
     .. math::
         \min_{W, b}\; \frac{1}{N}\sum_i \mathrm{CE}(W x_i + b, y_i) + \frac{\lVert W \rVert^2}{2 C N}
 
-    Why not ``sklearn.linear_model.LogisticRegression``? Same objective, but
-    measured on a 2-core CPU (10,000 × 256 features, 10 classes) it took 9.5 s
-    against 0.5 s here, and 60 s against 3 s on raw pixels; this one also runs
+    Why not ``sklearn.linear_model.LogisticRegression``? Same objective, but it is
+    many times slower on a CPU, on features and even more on raw pixels
+    (``python benchmarks/timings.py linear_probe`` times both); this one also runs
     on a GPU. ``tests/test_evaluation_probes.py`` checks both agree.
     """
     _check_features(train_features, train_labels, test_features, test_labels)
@@ -216,7 +216,8 @@ def fit_linear_classifier(features: torch.Tensor, labels: torch.Tensor, num_clas
     inverse_std = torch.where(std > 1e-6, 1.0 / std, torch.zeros_like(std))
     y = torch.as_tensor(labels).long().to(device)
     # (classes, features), used through F.linear: its backward reads x row-major,
-    # 10× faster on a CPU than the transposed product x.T @ grad
+    # faster on a CPU than the transposed product x.T @ grad
+    # (python benchmarks/timings.py probe_weight_layout)
     weight = torch.zeros(num_classes, x.shape[1], device=device, requires_grad=True)
     bias = torch.zeros(num_classes, device=device, requires_grad=True)
     optimizer = torch.optim.LBFGS(

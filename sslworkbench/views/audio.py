@@ -2,7 +2,7 @@
 
 Every function takes a batch on any device and draws its random choices per
 clip from the global torch generator of that device (seed it for repeatable
-views), like the image views of ``augment.py`` and the clip views of ``clip_views.py``.
+views), like the image views of ``views/images.py`` and the clip views of ``views/clips.py``.
 
 Waveforms, float (N, T):
 

@@ -23,12 +23,14 @@ resampling, rotating the crop box about its centre (reflecting the image where
 a corner reaches past the edge).
 
 Why not call torchvision's transforms? They draw one set of random parameters
-per call, so per-sample randomness means a Python loop over the batch. Measured
-on a 2-core CPU (``python benchmarks/throughput.py``): the loop made views at
-about 2,000 images/s, these batched operations at over 20,000 images/s — the
-loop alone would have taken as long as the small CNN's training step. Each
-operation below is checked against torchvision's functional version in
-``tests/test_views_images.py``, so the numbers are torchvision's.
+per call, so per-sample randomness means a Python loop over the batch, one call
+per image and operation; here each operation is one call on the whole batch,
+with a tensor of per-image parameters. On a CPU the loop is several times
+slower, and its views would take a large share of the small CNN's training step
+instead of a small one: ``python benchmarks/throughput.py`` prints the views/s
+of both and the training step's images/s. Each operation below is checked
+against torchvision's functional version in ``tests/test_views_images.py``, so
+the numbers are torchvision's.
 """
 
 from __future__ import annotations
