@@ -44,7 +44,7 @@ __all__ = [
 # The modules the notebooks reach as sw.<name>.…, under the names the course text uses (the
 # folders above name them by the stage of the pipeline they belong to; docs/architecture.md).
 from . import data, losses, models  # noqa: E402,F401
-from .course import claims, exercises, solutions, viz, widgets  # noqa: E402,F401
+from .course import claims, exercises, solutions, tables, viz, widgets  # noqa: E402,F401
 from .course import setup as notebook  # noqa: E402,F401
 from .data import tokenizer  # noqa: E402,F401
 from .evaluation import downstream, word_vectors, zero_shot  # noqa: E402,F401
