@@ -114,8 +114,10 @@ def test_the_settings_from_the_data_reach_the_backbone_one_way():
     assert build_method("cola", sample_rate=16_000).backbone.sample_rate == 16_000
     gpt = build_method("gpt", vocab_size=50, vocab_id="abc", backbone_options={"width": 16, "depth": 1, "heads": 2})
     assert (gpt.backbone.vocab_size, gpt.backbone.vocab_id) == (50, "abc") and gpt.language_model
-    # options given win over what the data says
-    assert build_method("simclr", image_size=48, backbone_options={"width": 8, "depth": 2, "image_size": 32}).backbone.image_size == 32
+    # the same setting given twice, two ways, must agree
+    assert build_method("simclr", image_size=48, backbone_options={"width": 8, "depth": 2, "image_size": 48}).backbone.image_size == 48
+    with pytest.raises(WorkbenchError, match="backbone_options has sample_rate=22050 and cola is built for sample_rate=16000"):
+        build_method("cola", sample_rate=16_000, backbone_options={"sample_rate": 22_050})
 
 
 def test_hparams_are_recorded_however_the_method_is_built():

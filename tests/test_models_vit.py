@@ -63,8 +63,8 @@ def test_bad_sizes_fail_with_one_clear_error_each():
         build_backbone("vit", patch_size=5)
     with pytest.raises(WorkbenchError, match="built for .N, 3, 32, 32. images and got .2, 3, 16, 16.*resized"):
         tiny()(torch.rand(2, 3, 16, 16))
-    with pytest.raises(WorkbenchError, match="built for 32×32 images.*backbone_options=.'image_size': 16"):
-        build_method("simclr", backbone="vit", image_size=16)
+    with pytest.raises(WorkbenchError, match="backbone_options has image_size=32 and simclr is built for image_size=16"):
+        build_method("simclr", backbone="vit", image_size=16, backbone_options={"image_size": 32})
     with pytest.raises(WorkbenchError, match="multiple of heads"):
         build_backbone("vit", width=18, heads=4)
 
@@ -72,10 +72,10 @@ def test_bad_sizes_fail_with_one_clear_error_each():
 def test_the_recipe_builds_the_vit_for_the_datas_image_size():
     data = load_dataset("shapes", "train", n=8).resized(16)
     settings = method_settings("simclr", data, {"backbone": "vit"})
-    assert settings["backbone_options"] == {"image_size": 16}
+    assert settings["image_size"] == 16 and "backbone_options" not in settings   # the method hands it on
     method = build_method("simclr", **settings)
     assert method.backbone.grid == 4 and method.backbone(torch.rand(2, 3, 16, 16)).shape == (2, 96)
-    assert "backbone_options" not in method_settings("simclr", data, {})  # the CNN takes any size
+    assert method.backbone_options == {"image_size": 16}   # as built: the baselines build the same ViT
 
 
 @pytest.mark.parametrize("name", ["simclr", "dino", "byol", "supervised"])

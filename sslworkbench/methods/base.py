@@ -63,7 +63,7 @@ settings its data implies (``Dataset.method_settings()``: ``image_size``,
 ``sample_rate``, ``vocab_size``, …) as arguments of its ``__init__``; the method hands
 those its backbone is built for to ``Method.__init__`` (``super().__init__(backbone,
 backbone_options, image_size=image_size)``), which gives each to the backbone when its
-constructor takes it (``models.data_options``: options the caller gave win). The backbone
+constructor takes it (``models.data_options``; ``backbone_options`` may repeat it, not contradict it). The backbone
 then knows what it was built for (``backbone.image_size``, ``backbone.sample_rate``,
 ``backbone.vocab_id``), which is what the data checks before it trains or evaluates it.
 
@@ -116,9 +116,19 @@ class Method(nn.Module):
     def __init__(self, backbone: str = "small_cnn", backbone_options: dict | None = None, **built_for):
         """``built_for``: the settings from the data that a backbone may be built for
         (``image_size``, ``sample_rate``, ``vocab_size``, ``pad_id``, ``vocab_id``); each
-        goes to the backbone when its constructor takes it, under ``backbone_options``."""
+        goes to the backbone when its constructor takes it, under ``backbone_options``; the same
+        setting in ``backbone_options`` with another value is one clear error (the method's views
+        and the backbone would be built for two different things)."""
         super().__init__()
         self.backbone_name = backbone
+        for setting, value in built_for.items():
+            given = (backbone_options or {}).get(setting, value) if isinstance(backbone_options, dict) else value
+            if given != value:
+                raise WorkbenchError(
+                    f"backbone_options has {setting}={given!r} and {self.name} is built for {setting}={value!r}: "
+                    f"leave {setting} out of backbone_options (the method hands its own to the backbone), or build "
+                    f"the method with {setting}={given!r}."
+                )
         self.backbone_options = data_options(backbone, backbone_options, **built_for)  # as built: the baselines build the same
         self.backbone = build_backbone(backbone, **self.backbone_options)
         self.hparams: dict = {}
