@@ -11,26 +11,11 @@ Figures depend on the machine and on what else runs on it: note the load (`uptim
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
 import sslworkbench as sw
-
-
-def clips_per_second(step, batch_size: int, repeats: int, device) -> float:
-    """Clips per second of ``step()`` on a batch, the fastest of ``repeats`` calls after one warm-up call."""
-    step()
-    best = float("inf")
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - started)
-    return batch_size / best
+from sslworkbench.training.bench import seconds_per_call
 
 
 def main() -> None:
@@ -62,8 +47,8 @@ def main() -> None:
 
     print(f"audio_cnn at {args.sample_rate:,} Hz, batch {args.batch_size} one-second clips, {device}, "
           f"{torch.get_num_threads()} thread(s)")
-    print(f"  log-mel front end (forward)         {clips_per_second(front_end, args.batch_size, args.repeats, device):>9,.0f} clips/s")
-    print(f"  training step (backbone + head)     {clips_per_second(training_step, args.batch_size, args.repeats, device):>9,.0f} clips/s")
+    print(f"  log-mel front end (forward)         {args.batch_size / seconds_per_call(front_end, device, args.repeats):>9,.0f} clips/s")
+    print(f"  training step (backbone + head)     {args.batch_size / seconds_per_call(training_step, device, args.repeats):>9,.0f} clips/s")
 
 
 if __name__ == "__main__":

@@ -121,8 +121,9 @@ class Method(nn.Module):
         and the backbone would be built for two different things)."""
         super().__init__()
         self.backbone_name = backbone
+        check_settings_dict("backbone_options", backbone_options)
         for setting, value in built_for.items():
-            given = (backbone_options or {}).get(setting, value) if isinstance(backbone_options, dict) else value
+            given = (backbone_options or {}).get(setting, value)
             if given != value:
                 raise WorkbenchError(
                     f"backbone_options has {setting}={given!r} and {self.name} is built for {setting}={value!r}: "

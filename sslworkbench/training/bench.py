@@ -26,7 +26,7 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def _time(function, device, repeats: int) -> float:
+def seconds_per_call(function, device, repeats: int) -> float:
     """Median seconds of ``function()`` over ``repeats`` runs, after one warm-up."""
     function()
     _synchronize(device)
@@ -48,7 +48,7 @@ def views_per_second(batch_size: int = 256, size: int = 32, device="auto", repea
     device = pick_device(device)
     images = _fake_images(batch_size, size, device)
     config = simclr_views(size)
-    return batch_size / _time(lambda: make_views(images, config), device, repeats)
+    return batch_size / seconds_per_call(lambda: make_views(images, config), device, repeats)
 
 
 def torchvision_loop_views_per_second(batch_size: int = 256, size: int = 32, repeats: int = 3) -> float:
@@ -65,7 +65,7 @@ def torchvision_loop_views_per_second(batch_size: int = 256, size: int = 32, rep
         ]
     )
     images = _fake_images(batch_size, size, "cpu").float().div(255)
-    return batch_size / _time(lambda: torch.stack([pipeline(image) for image in images]), torch.device("cpu"), repeats)
+    return batch_size / seconds_per_call(lambda: torch.stack([pipeline(image) for image in images]), torch.device("cpu"), repeats)
 
 
 def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size: int = 32, device="auto", repeats: int = 5,
@@ -93,9 +93,9 @@ def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size:
             loss.backward()
             optimizer.step()
 
-    step_seconds = _time(step, device, repeats)
+    step_seconds = seconds_per_call(step, device, repeats)
     make_views_of = model.views.pairs if model.uses_dataset_views else model.views  # two views, or one
-    views_seconds = _time(lambda: make_views_of(images), device, repeats)
+    views_seconds = seconds_per_call(lambda: make_views_of(images), device, repeats)
     return {
         "method": method,
         "backbone": backbone,
