@@ -307,6 +307,95 @@ def dino_loss(
     return total / terms
 
 
+def sinkhorn_knopp(scores: torch.Tensor, epsilon: float = 0.05, iterations: int = 3) -> torch.Tensor:
+    r"""SwAV's codes (Caron et al. 2020): a batch's scores against the prototypes turned
+    into soft assignments that share the prototypes out equally, by Sinkhorn–Knopp.
+
+    ``scores`` (N, K): :math:`s_{ik} = z_i^\top c_k`, each of N embeddings against each
+    of K prototypes. The codes solve the entropic optimal-transport problem
+
+    .. math::
+        \max_{Q \in \mathcal{Q}} \operatorname{Tr}(Q^\top S) + \epsilon H(Q), \qquad
+        \mathcal{Q} = \{Q \in \mathbb{R}_+^{K \times N} : Q \mathbf 1_N = \tfrac1K \mathbf 1_K,\
+                      Q^\top \mathbf 1_K = \tfrac1N \mathbf 1_N\}
+
+    whose solution has the form :math:`Q = \operatorname{diag}(a)\, \exp(S^\top/\epsilon)\,
+    \operatorname{diag}(b)`. Sinkhorn–Knopp finds :math:`a, b` by alternate scaling, as
+    the authors' ``distributed_sinkhorn``: :math:`Q = \exp(S^\top/\epsilon)` normalised to
+    sum 1, then ``iterations`` times
+
+        rows (prototypes) scaled to sum 1/K;  columns (images) scaled to sum 1/N,
+
+    and the codes are :math:`(N Q)^\top` (N, K): each row is a distribution over the
+    prototypes (it sums to 1) and, once converged, every prototype gets N/K of the
+    batch's mass (the *equipartition* constraint that keeps all images from taking
+    one prototype). A small ``epsilon`` makes the codes sharper; the paper uses
+    ε = 0.05 and 3 iterations.
+
+    Each prototype's largest score is subtracted before the exponential, so that it
+    cannot overflow and no prototype's row is all zeros; the first scaling of the rows
+    cancels it, so the codes are the same. No gradient flows
+    through the codes (SwAV computes them under ``torch.no_grad``); in float32 under
+    mixed precision.
+    """
+    if not epsilon > 0:  # also catches NaN
+        raise WorkbenchError(f"epsilon must be > 0 (got {epsilon}); SwAV uses 0.05 (smaller: sharper codes).")
+    whole = hasattr(iterations, "__index__") and not isinstance(iterations, bool)  # an int, a NumPy int
+    if not whole or iterations < 1:
+        raise WorkbenchError(f"iterations must be a whole number ≥ 1 (got {iterations!r}); SwAV uses 3.")
+    if scores.dim() != 2 or scores.shape[0] < 1 or scores.shape[1] < 1:
+        raise WorkbenchError(
+            f"sinkhorn_knopp needs scores of shape (N, K): N embeddings against K prototypes; got {tuple(scores.shape)}."
+        )
+    (scores,) = _float32(scores.detach())
+    n, k = scores.shape
+    q = torch.exp((scores - scores.max(dim=0, keepdim=True).values) / epsilon).T  # (K, N)
+    q = q / q.sum()
+    for _ in range(iterations):
+        q = q / q.sum(dim=1, keepdim=True) / k  # each prototype's row sums to 1/K
+        q = q / q.sum(dim=0, keepdim=True) / n  # each image's column sums to 1/N
+    return (q * n).T
+
+
+def swav_loss(
+    scores1: torch.Tensor,
+    scores2: torch.Tensor,
+    codes1: torch.Tensor,
+    codes2: torch.Tensor,
+    temperature: float = 0.1,
+) -> torch.Tensor:
+    r"""SwAV's swapped prediction (Caron et al. 2020): each view predicts the *other*
+    view's code from its own scores.
+
+    ``scores1``, ``scores2`` (N, K): the two views' scores against the K prototypes,
+    :math:`s_v = z_v C^\top`; ``codes1``, ``codes2`` (N, K): their codes
+    (``sinkhorn_knopp``; no gradient flows through them). With
+    :math:`p_v = \mathrm{softmax}(s_v / \tau)` over the prototypes,
+
+    .. math::
+        \mathcal{L} = -\frac12 \cdot \frac1N \sum_{i=1}^{N} \sum_{k=1}^{K}
+            \Big[ q_{1,ik} \log p_{2,ik} + q_{2,ik} \log p_{1,ik} \Big]
+
+    the code of view 1 is the target of view 2's prediction and the other way round
+    (the authors' loss with two crops). Scores all equal (every prototype as likely)
+    give ``log K`` whatever the codes.
+    """
+    if not temperature > 0:
+        raise WorkbenchError(f"temperature must be > 0 (got {temperature}); SwAV uses 0.1.")
+    shape = scores1.shape
+    if len(shape) != 2 or any(t.shape != shape for t in (scores2, codes1, codes2)):
+        raise WorkbenchError(
+            "swav_loss needs scores1, scores2, codes1 and codes2 of one shape (N, K); got "
+            f"{', '.join(str(tuple(t.shape)) for t in (scores1, scores2, codes1, codes2))}."
+        )
+    scores1, scores2, codes1, codes2 = _float32(scores1, scores2, codes1.detach(), codes2.detach())
+    log_p1 = F.log_softmax(scores1 / temperature, dim=1)
+    log_p2 = F.log_softmax(scores2 / temperature, dim=1)
+    view2_predicts_code1 = -(codes1 * log_p2).sum(dim=1).mean()
+    view1_predicts_code2 = -(codes2 * log_p1).sum(dim=1).mean()
+    return (view2_predicts_code1 + view1_predicts_code2) / 2
+
+
 # ---------------------------------------------------------------------------
 # Pretext (generative) objectives: context encoder, autoencoders
 # ---------------------------------------------------------------------------

@@ -121,13 +121,13 @@ def test_the_settings_from_the_data_reach_the_backbone_one_way():
 
 
 def test_hparams_are_recorded_however_the_method_is_built():
-    from sslworkbench.methods import MICLe, SimCLR
+    from sslworkbench.methods import InstanceSupCon, SimCLR
 
     direct = SimCLR(temperature=0.3, **TINY_IMAGE_BACKBONE)
     assert direct.hparams["temperature"] == 0.3 and direct.hparams["backbone_options"] == {"width": 8, "depth": 2}
     assert direct.hparams == build_method("simclr", temperature=0.3, **TINY_IMAGE_BACKBONE).hparams
     # a subclass that inherits __init__ records its parent's settings, once
-    assert set(MICLe(**TINY_IMAGE_BACKBONE).hparams) == set(settings_of("micle"))
+    assert set(InstanceSupCon(**TINY_IMAGE_BACKBONE).hparams) == set(settings_of("instance_supcon"))
 
 
 def test_a_subclass_with_its_own_init_records_its_own_settings():
@@ -218,7 +218,7 @@ def test_build_method_records_its_hparams():
 
 @pytest.mark.parametrize("name", JOINT_METHODS)
 def test_trains_through_the_shared_loop_without_collapse(name, data):
-    if METHODS[name].instances == "groups":  # MICLe needs several renderings of each object
+    if METHODS[name].instances == "groups":  # MICLe and instance_supcon need several renderings of each object
         data = load_dataset("shapes", "train", n=128, renderings=4)
     method = tiny_joint(name)
     before = {k: v.clone() for k, v in method.backbone.state_dict().items()}

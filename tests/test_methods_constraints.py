@@ -199,7 +199,7 @@ def test_a_subclass_extends_its_parents_table_and_it_is_checked_once_with_the_va
     with pytest.raises(WorkbenchError, match="depth must be a whole number ≥ 1"):
         Child(depth=0)
     assert list(METHODS["bert"].parameter_constraints)[0] == "mask_p"  # mlm's, then bert's own
-    assert set(METHODS["micle"].parameter_constraints) == {"temperature", "positives"}
+    assert set(METHODS["instance_supcon"].parameter_constraints) == {"temperature", "positives"}
 
 
 def test_a_subclass_that_hands_its_settings_on_is_checked_against_its_parents_table():

@@ -34,6 +34,7 @@ from .jigsaw import Jigsaw
 from .mae import MAE
 from .masked_spectrogram import MaskedSpectrogram
 from .memory_bank import MemoryBank
+from .micle import MICLe
 from .mlm import MaskedLanguageModel
 from .moco import MoCo
 from .relative_patch import RelativePatchLocation
@@ -41,8 +42,9 @@ from .rotation import RotationPrediction
 from .simclr import SimCLR
 from .simsiam import SimSiam
 from .span_contrast import SpanContrast
-from .supcon import MICLe, SupCon
+from .supcon import InstanceSupCon, SupCon
 from .supervised import Supervised
+from .swav import SwAV
 from .temporal_contrast import TemporalContrast
 from .tlm import TranslationLM
 from .vicreg import VICReg
@@ -54,7 +56,7 @@ for method in (
     RotationPrediction, Jigsaw, RelativePatchLocation, Colorization, ContextEncoder,
     Autoencoder, DenoisingAutoencoder, VAE,
     # the joint-embedding methods (notebooks 01, 02, 04, 05)
-    SimCLR, MoCo, MemoryBank, BYOL, SimSiam, BarlowTwins, VICReg, DINO, SupCon, MICLe,
+    SimCLR, MoCo, MemoryBank, BYOL, SimSiam, BarlowTwins, VICReg, DINO, SwAV, SupCon, InstanceSupCon, MICLe,
     # masked image modelling on a vision transformer (notebook 10)
     MAE,
     # token sequences (text: notebooks 06–08)

@@ -34,8 +34,13 @@ CIFAR10: dict[str, dict] = {
         "batch_size": 256,
         "method": {"out_dim": 4096, "hidden_dim": 2048, "bottleneck_dim": 256, "momentum": 0.996, "local_crops": 6, "local_size": 16},
     },
+    "swav": {  # solo-learn's CIFAR-10 SwAV, less its queue (3840 embeddings from epoch 50): this SwAV has none
+        "batch_size": 256,
+        "method": {"temperature": 0.1, "epsilon": 0.05, "num_prototypes": 3000, "hidden_dim": 2048, "projection_dim": 128},
+    },
     "supcon": {"batch_size": 512, "method": {"temperature": 0.1, "hidden_dim": 2048}},
-    "micle": {"batch_size": 512, "method": {"temperature": 0.1, "hidden_dim": 2048}},
+    "instance_supcon": {"batch_size": 512, "method": {"temperature": 0.1, "hidden_dim": 2048}},  # SupCon's
+    "micle": {"batch_size": 512, "method": {"temperature": 0.1, "hidden_dim": 2048}},  # Azizi et al.: SimCLR's ImageNet τ
 }
 
 

@@ -3,13 +3,15 @@
 SupCon — Khosla et al., "Supervised Contrastive Learning", NeurIPS 2020:
 the positives of a view are all views of images *with the same label*.
 
-MICLe — Azizi et al., "Big Self-Supervised Models Advance Medical Image
-Classification", ICCV 2021 (Multi-Instance Contrastive Learning): the positives
-are *different images of the same instance* (several photos of one patient
-case), not only two augmentations of one image. No labels are used.
+``instance_supcon`` — SupCon's loss with *instance* ids in place of labels: the
+positives of a view are the views of every image of the same object (several
+renderings of one object, several photos of one patient case). No labels are
+used. It is a multi-positive relative of MICLe (Azizi et al., ICCV 2021), not
+MICLe itself: MICLe (``methods/micle.py``) makes *one* positive pair per case, two
+crops of two different images, with SimCLR's NT-Xent.
 
 For each minibatch of N images x with group ids y (SupCon: class labels;
-MICLe: instance ids):
+instance_supcon: instance ids):
 
     x1, x2 = t(x), t'(x)
     z = normalize(g(f([x1; x2])))                 2N embeddings
@@ -17,23 +19,22 @@ MICLe: instance ids):
                                                   other view of its group and
                                                   pushed from all the rest
 
-MICLe's instance ids come from the trainer (``instances = "groups"``): with
+instance_supcon's ids come from the trainer (``instances = "groups"``): with
 ``load_dataset("shapes", renderings=4)`` the renderings of one object share an
 id and are put in the same batches. On data with one image per object every
-image would be its own group and MICLe would be SimCLR (the paper's fallback),
-so the trainer refuses such data and says to use ``simclr``. The paper
-pairs two images of a case in NT-Xent; with several renderings of an object in
-one batch, the multi-positive SupCon loss keeps the other renderings from
+image would be its own group and the loss would be SimCLR's, so the trainer
+refuses such data and says to use ``simclr``. With several renderings of an
+object in one batch, the multi-positive loss keeps the other renderings from
 being counted as negatives.
 
-``positives="image"`` (default ``"group"``) keeps MICLe's batches (an object's renderings together) but
+``positives="image"`` (default ``"group"``) keeps these batches (an object's renderings together) but
 makes only the two views of the same image positive: SimCLR's NT-Xent (SupCon with
 one positive per anchor is exactly NT-Xent), with the other renderings of the
-object as negatives in the same batch. It is the control that separates MICLe's two
-differences from SimCLR: its positives, and its batch composition.
+object as negatives in the same batch. It is the control that separates the two
+differences from SimCLR: the positives, and the batch composition.
 
 Defaults: τ = 0.1 (SupCon's CIFAR value and SimCLR's on ``shapes``); the same
-head as SimCLR. Notebook 04 measures MICLe on ``load_dataset("shapes", "train",
+head as SimCLR. Notebook 04 measures instance_supcon on ``load_dataset("shapes", "train",
 renderings=4)`` against SimCLR on the same renderings and against the control
 ``positives="image"``. SupCon's embeddings gather into the classes by design.
 """
@@ -51,7 +52,7 @@ from .constraints import Number, OneOf
 
 
 class MultiPositiveContrastive(Method):
-    """Shared by SupCon and MICLe; subclasses say where the group ids come from."""
+    """Shared by SupCon and instance_supcon; subclasses say where the group ids come from."""
     min_batch_size = 2
     min_batch_reason = "the other images are the negatives"
     uses_dataset_views = True
@@ -102,8 +103,8 @@ class SupCon(MultiPositiveContrastive):
         return batch[1]
 
 
-class MICLe(MultiPositiveContrastive):
-    name = "micle"
+class InstanceSupCon(MultiPositiveContrastive):
+    name = "instance_supcon"
     instances = "groups"  # the trainer adds each image's object id; the data must have several per object
 
     def groups_of(self, batch) -> torch.Tensor:

@@ -27,6 +27,8 @@ import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import torch
+
 from ..data import VIEW_DEFAULTS, Dataset, load_dataset
 from ..errors import WorkbenchError
 from ..evaluation.probes import baselines as baseline_scores
@@ -126,6 +128,7 @@ def pretrain(
     callbacks=(),
     checkpoint: str | Path | None = None,
     resume: str | Path | None = None,
+    start_from=None,
     log=None,
     **settings,
 ) -> Experiment:
@@ -142,6 +145,9 @@ def pretrain(
     baselines      also measure the random-init and raw-input baselines
     checkpoint     save here after every epoch; ``resume``: continue this checkpoint
                    (its method settings are kept; training settings given here win)
+    start_from     a backbone (or a method, or a run of ``pretrain``) whose weights the new
+                   method's backbone starts from: pretraining in steps, as MICLe's
+                   SimCLR-then-MICLe (the backbones must be built alike)
     log            a function that takes one line of text (e.g. ``print``), or None
     """
     say = log or (lambda line: None)
@@ -169,6 +175,10 @@ def pretrain(
     config.update(seed=seed, device=device)
     seed_everything(seed)
     model = build_registered(method, **hparams)   # settings already made (or restored) above
+    if start_from is not None:
+        if resume is not None:
+            raise WorkbenchError("give start_from or resume, not both: a resumed run continues its own weights.")
+        _copy_backbone(start_from, model)
     trainer = Trainer(model, train_set, TrainConfig(**config), callbacks=callbacks, checkpoint=checkpoint or resume)
     if stored is not None:
         trainer.load_state(stored)
@@ -203,6 +213,21 @@ def pretrain(
                 backbone_options=model.backbone_options,
             )
     return run
+
+
+def _copy_backbone(source, model) -> None:
+    """Load the weights of ``source``'s backbone (a backbone, a method, or a pretrain run) into ``model``'s."""
+    backbone = getattr(getattr(source, "method", source), "backbone", source)
+    if not isinstance(backbone, torch.nn.Module):
+        raise WorkbenchError(f"start_from is a backbone, a method or a run of sw.pretrain; got {type(source).__name__}.")
+    try:
+        model.backbone.load_state_dict(backbone.state_dict())
+    except RuntimeError:
+        raise WorkbenchError(
+            f"start_from's backbone ({type(backbone).__name__}) does not fit {model.name}'s "
+            f"({type(model.backbone).__name__}, {model.backbone_options or 'default options'}): build both with the same "
+            "backbone and backbone_options."
+        ) from None
 
 
 def flops_per_step(method: str, data: Dataset, **settings) -> int:
