@@ -28,7 +28,8 @@ the batch, so a batch of ``batch_size`` images with r images a case gives
 ``batch_size / r`` pairs. Every case appears in one pair per batch: two images of
 one case are never each other's negatives.
 
-Defaults: τ = 0.1 and the head of SimCLR (the paper's SimCLR settings).
+Everything but the pair is SimCLR's, so the class is SimCLR's with another
+``training_step``: the same settings, views, head and defaults (τ = 0.1).
 ``instance_supcon`` (``methods/supcon.py``) is the multi-positive variant that
 makes every rendering of an object a positive of every other one.
 """
@@ -38,10 +39,8 @@ from __future__ import annotations
 import torch
 
 from ..losses import nt_xent
-from ..models import projection_head
-from ..views.images import simclr_views, views_with
-from .base import Method
 from .constraints import Number
+from .simclr import SimCLR
 
 
 def two_images_per_case(case_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -60,30 +59,15 @@ def two_images_per_case(case_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Ten
     return by_case[first], by_case[second]
 
 
-class MICLe(Method):
+class MICLe(SimCLR):
+    """SimCLR whose positive pair is two images of one case (its settings: SimCLR's)."""
+
     name = "micle"
     instances = "groups"   # the trainer adds each image's case id; the data must have several images per case
-    min_batch_size = 2
     min_batch_reason = "the other cases are the negatives"
-    uses_dataset_views = True
     parameter_constraints = {
         "temperature": Number(above=0, hint="MICLe uses SimCLR's 0.1"),
     }
-
-    def __init__(
-        self,
-        backbone: str = "small_cnn",
-        backbone_options: dict | None = None,
-        image_size: int = 32,
-        temperature: float = 0.1,
-        projection_dim: int = 128,
-        hidden_dim: int = 512,
-        views: dict | None = None,
-    ):
-        super().__init__(backbone, backbone_options, image_size=image_size)
-        self.temperature = temperature
-        self.views = views_with(simclr_views(image_size), views)
-        self.projector = projection_head(self.backbone.feature_dim, hidden_dim, projection_dim)
 
     def training_step(self, batch) -> dict:
         images = self.inputs_of(batch)                       # labels are never looked at
