@@ -22,17 +22,20 @@ from pathlib import Path
 
 from ..errors import WorkbenchError
 from ..registry import Registry, check_options, keyword_options
+from .audio_folder import load_audio_folder
 from .bible import load_bible
 from .captioned_shapes import load_captioned_shapes
 from .dataset import KINDS, AudioSet, ClipSet, Dataset, ImageSet, PairedSet, SequenceSet
 from .digits import load_digits
 from .emoji import load_emoji
+from .image_folder import load_image_folder
 from .motifs import load_motifs
 from .moving_shapes import load_moving_shapes
 from .paths import default_root
 from .shapes import load_shapes
 from .sounds import load_sounds
 from .spoken_digits import load_spoken_digits
+from .text_file import load_text_file
 from .torchvision_sets import load_cifar10, load_fashion_mnist, load_mnist, load_stl10
 
 DATASETS = Registry("dataset", {
@@ -49,6 +52,9 @@ DATASETS = Registry("dataset", {
     "stl10": load_stl10,
     "mnist": load_mnist,
     "fashion_mnist": load_fashion_mnist,
+    "image_folder": load_image_folder,  # your own images: one sub-folder per class, or flat (data/image_folder.py)
+    "text_file": load_text_file,        # your own text: a .txt (a line each) or a .csv/.tsv (data/text_file.py)
+    "audio_folder": load_audio_folder,  # your own recordings: WAV, FLAC, OGG (data/audio_folder.py)
 })
 
 #: The one place for what suits a dataset, used by the experiment recipe
@@ -99,7 +105,8 @@ def load_dataset(
 
     n      keep only the first ``n`` samples (the order is already shuffled for
            synthetic sets; for real sets a seeded random subset is taken).
-    size   images only: resize to ``size``×``size`` (bilinear, antialiased).
+    size   images only: resize to ``size``×``size`` (bilinear, antialiased; ``image_folder``
+           decodes its files at that size).
     root   folder for caches and downloads (default: ``data/``).
     seed   the seed of synthetic data / of the subset.
     options  dataset-specific options (e.g. ``shapes``: ``chromatic_aberration``).
@@ -113,6 +120,8 @@ def load_dataset(
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 8):
         raise WorkbenchError(f"size must be an integer ≥ 8 (got {size!r}).")
     root = Path(root) if root is not None else default_root()
+    if size is not None and "size" in inspect.signature(builder).parameters:
+        options["size"] = size  # a loader that decodes image files (image_folder) decodes them at that size
     data = builder(split=split, n=n, root=root, seed=seed, **options)
     if n is not None and len(data) > n:
         data = data.subset(n, seed=seed)

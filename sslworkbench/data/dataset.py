@@ -38,6 +38,8 @@ from ..errors import WorkbenchError
 MASK_TOKEN = "[MASK]"
 #: the raw-input baseline of token sequences counts at most this many distinct tokens
 RAW_TOKENS = 2048
+#: the one class of a set without labels (a flat folder of your files, text without a label column)
+UNLABELLED = "(unlabelled)"
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -169,6 +171,12 @@ class Dataset(torch.utils.data.Dataset):
     @property
     def num_classes(self) -> int:
         return len(self.classes)
+
+    @property
+    def labelled(self) -> bool:
+        """False for a set without labels (its one class is ``UNLABELLED``): it pretrains, and
+        kNN and the linear probe refuse it. Read from ``classes``, so every copy keeps it."""
+        return self.classes != [UNLABELLED]
 
     def take(self, index):
         """The inputs of the samples ``index`` (a tensor of row numbers)."""

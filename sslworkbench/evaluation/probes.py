@@ -253,6 +253,11 @@ def evaluate_features(train_features, train_labels, test_features, test_labels, 
 
 def evaluate_backbone(backbone, train: Dataset, test: Dataset, k: int = 200, device=None) -> dict:
     """kNN and linear-probe accuracy of a frozen backbone: {"knn": ..., "linear": ...}."""
+    for data in (train, test):  # an unlabelled set (one class) would score a meaningless 100%
+        if not getattr(data, "labelled", True):
+            raise WorkbenchError(
+                f"{data.name!r} has no labels: kNN and the linear probe need labels; give the folder class "
+                "sub-folders (or the text file a label_column=), or pretrain with evaluate=False.")
     return evaluate_features(embed(backbone, train, device=device), train.labels, embed(backbone, test, device=device), test.labels, k=k)
 
 
