@@ -7,6 +7,7 @@
     sslworkbench pretrain clip --dataset captioned_shapes --epochs 20  # images with captions (probes the image encoder)
     sslworkbench probe runs/simclr.pt --dataset shapes --json
     sslworkbench bench
+    torchrun --nproc_per_node 2 -m sslworkbench pretrain simclr --epochs 10   # 2 processes (README: More than one GPU)
 
 ``pretrain`` is the experiment recipe of ``sslworkbench/training/recipe.py`` (the one
 the notebooks use), so the same settings print the same numbers here and there.
@@ -41,6 +42,9 @@ def _percent(value: float) -> str:
 
 
 def print_table(results: dict, out=sys.stdout) -> None:
+    if not results:   # e.g. a data set without labels: trained, nothing to score
+        print("no scores: the data has no labels to evaluate with", file=out)
+        return
     width = max(len(name) for name in results) + 2
     print(f"{'':{width}}{'kNN':>8}{'linear probe':>15}", file=out)
     for name, row in results.items():
@@ -96,13 +100,14 @@ def _published_settings(args) -> dict | None:
 
 
 def cmd_pretrain(args) -> int:
+    from . import distributed
     from .methods import METHODS
-    from .runtime import pick_device
     from .training.recipe import pretrain
 
-    say = (lambda *a: None) if args.json else print
     METHODS[args.method]  # an unknown name fails here, before any data is loaded
-    device = pick_device(args.device)
+    device = distributed.setup(args.device)   # under torchrun: this process's device, and its group
+    main_process = distributed.is_main_process()   # the others train and say nothing
+    say = print if main_process and not args.json else (lambda *a: None)
     settings = dict(args.settings)
     training = {
         key: value
@@ -112,6 +117,7 @@ def cmd_pretrain(args) -> int:
             ("lr", args.lr),
             ("weight_decay", args.weight_decay),
             ("optimizer", args.optimizer),
+            ("global_batch_norm", {"global": True, "local": False}.get(args.batch_norm)),
         )
         if value is not None
     }
@@ -132,6 +138,8 @@ def cmd_pretrain(args) -> int:
         k=args.k, checkpoint=args.out, resume=args.resume, log=say, progress=False if args.json else None,
         **training, **settings,
     )
+    if not main_process:
+        return 0
     if run.history.interrupted:
         where = args.out or args.resume
         print("interrupted: " + (f"checkpoint kept at {where}" if where else "nothing saved (use --out)"), file=sys.stderr)
@@ -149,6 +157,7 @@ def cmd_pretrain(args) -> int:
         "train_seconds": round(run.train_seconds, 1),
         "final_loss": round(history.losses[-1], 4) if history.steps else None,
         "device": str(device),
+        "processes": distributed.world_size(),
         "resume": run.resume_note,
     }
     return _report(args, run.results(), extra)
@@ -219,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("method", help="method name, e.g. simclr (see `sslworkbench list`)")
     pretrain.add_argument("--backbone", default=None, help="small_cnn (the image methods' CPU default), resnet18, vit (a tiny vision transformer; MAE's default), token_cnn (the text methods' default)")
     pretrain.add_argument("--epochs", type=int, default=None, help="epochs in total (default: 10, TrainConfig's)")
-    pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128)")
+    pretrain.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128); under torchrun the global batch, split over the processes")
     pretrain.add_argument("--lr", type=float, default=None, help="peak learning rate (default: 2e-3 with AdamW, or the method's recommended_lr)")
     pretrain.add_argument("--weight-decay", type=float, default=None)
     pretrain.add_argument("--optimizer", default=None, help="adamw (default) or sgd")
@@ -229,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.add_argument("--out", default=None, help="save a checkpoint here (every epoch, atomically)")
     pretrain.add_argument("--resume", default=None, help="continue training from this checkpoint")
+    pretrain.add_argument("--batch-norm", choices=("global", "local"), default=None, help="under torchrun: BatchNorm statistics of the global batch or of each process's share (default: as the method's paper did; SimCLR: global)")
     pretrain.add_argument("--no-preset", action="store_true", help="with --dataset cifar10 --backbone resnet18: use the method's own (CPU/shapes) defaults instead of the published CIFAR-10 settings")
     _add_data_arguments(pretrain)
     pretrain.set_defaults(run=cmd_pretrain)
@@ -265,6 +275,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("sslworkbench: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        from .distributed import leave
+
+        leave()   # under torchrun: this process leaves its group
 
 
 if __name__ == "__main__":

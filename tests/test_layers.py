@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sslworkbench"
 
 #: bottom to top; a module may import its own layer and the layers below it
 LAYERS = [
-    ("errors", "registry", "runtime"),   # what every layer uses
+    ("errors", "registry", "runtime", "distributed"),   # what every layer uses (distributed: torchrun's processes)
     ("data",),         # loaders, the in-memory kinds, the tokenizer, the log-mel front end, image ops
     ("views",),        # what a method is shown of each sample
     ("models",),       # backbones, heads, decoders

@@ -42,6 +42,7 @@ class BarlowTwins(Method):
     name = "barlow_twins"
     min_batch_size = 2
     min_batch_reason = "it standardises along the batch"
+    across_devices = "gathers"  # the cross-correlation of the global batch
     uses_dataset_views = True
     parameter_constraints = {
         "lambd": Number(at_least=0, hint="Barlow Twins uses 5e-3"),
@@ -65,5 +66,5 @@ class BarlowTwins(Method):
         images = self.inputs_of(batch)  # labels are never looked at
         y1, y2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(y1)), self.projector(self.backbone(y2))
-        loss = barlow_twins(z1, z2, self.lambd)
+        loss = barlow_twins(self.gather(z1), self.gather(z2), self.lambd)
         return {"loss": loss, "embeddings": z1.detach()}

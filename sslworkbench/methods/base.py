@@ -57,6 +57,15 @@ recipe read about a method (the defaults suit most methods):
                         ``[CLS] A [SEP] B [SEP]`` (BERT's next sentence, XLM's
                         translation pairs); data holding single sequences is refused
     language_model      True: ``language_model_loss`` is the method's next-token loss
+    across_devices      what training on several processes (``torchrun``) needs of it:
+                        "local" (its loss is a mean of terms that each read one sample:
+                        averaging the processes' gradients is exact), "gathers" (its loss,
+                        or a state it keeps, reads the whole batch: it calls ``self.gather``
+                        on what it compares — SimCLR's negatives, MoCo's new keys, DINO's
+                        centre), "one process" (refused under torchrun, saying
+                        ``one_process_reason``)
+    global_batch_norm   True where the paper normalised over the global batch (SimCLR's
+                        "global BN"): under torchrun its BatchNorms share statistics
 
 What the data decides reaches the method one way. The recipe gives a method the
 settings its data implies (``Dataset.method_settings()``: ``image_size``,
@@ -87,6 +96,7 @@ import inspect
 import torch
 from torch import nn
 
+from .. import distributed
 from ..data import KINDS
 from ..errors import WorkbenchError
 from ..models import build_backbone, check_settings_dict, data_options
@@ -97,6 +107,7 @@ from .constraints import Constraint, check_settings, check_table
 METHODS = Registry("method")
 
 INSTANCE_NEEDS = (None, "ids", "groups")
+ACROSS_DEVICES = ("local", "gathers", "one process")
 
 
 class Method(nn.Module):
@@ -111,6 +122,9 @@ class Method(nn.Module):
     uses_dataset_views = False
     input_segments = 1
     language_model = False
+    across_devices = "local"
+    one_process_reason = ""
+    global_batch_norm = False
     parameter_constraints: dict[str, Constraint] = {}
 
     def __init__(self, backbone: str = "small_cnn", backbone_options: dict | None = None, **built_for):
@@ -141,6 +155,8 @@ class Method(nn.Module):
         super().__init_subclass__(**kwargs)
         if cls.instances not in INSTANCE_NEEDS:
             raise TypeError(f"{cls.__name__}.instances must be one of {INSTANCE_NEEDS}.")
+        if cls.across_devices not in ACROSS_DEVICES:
+            raise TypeError(f"{cls.__name__}.across_devices must be one of {ACROSS_DEVICES}.")
         if cls.input_kind not in KINDS:
             raise TypeError(f"{cls.__name__}.input_kind must be one of {sorted(KINDS)}.")
         own = cls.__dict__.get("parameter_constraints", {})
@@ -177,6 +193,12 @@ class Method(nn.Module):
                 "(which adds them), or pass batches of (inputs, labels, instance_ids)."
             )
         return batch[2].long()
+
+    def gather(self, tensor: torch.Tensor) -> torch.Tensor:
+        """``tensor`` of every process, in rank order: the global batch (under ``torchrun``;
+        one process: ``tensor`` itself). Gradients reach this process's rows
+        (``sslworkbench/distributed.py``). Methods with ``across_devices = "gathers"`` call it."""
+        return distributed.gather(tensor)
 
     def on_step_end(self, step: int, total_steps: int) -> None:
         """Hook called by the trainer after each optimiser step (EMA updates etc.)."""

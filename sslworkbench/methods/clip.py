@@ -50,6 +50,7 @@ class CLIP(Method):
     input_kind = "image_text"
     min_batch_size = 2
     min_batch_reason = "the batch's other captions are each image's negatives, and its other images each caption's"
+    across_devices = "gathers"  # the paper gathers every device's pairs: 32,768 in one batch
     recommended_lr = 1e-3  # as the text methods (mlm, gpt) whose transformer it trains; CLIP: 5e-4 at batch 32,768
     parameter_constraints = {
         "temperature": Number(at_least=1 / MAX_LOGIT_SCALE, hint=f"CLIP starts at {INITIAL_TEMPERATURE}"),
@@ -97,7 +98,7 @@ class CLIP(Method):
         images, texts = self.inputs_of(batch)  # a pair; the labels are never looked at
         if self.views is not None:
             images = self.views(images)
-        u, v = self.encode_images(images), self.encode_texts(texts)
+        u, v = self.gather(self.encode_images(images)), self.gather(self.encode_texts(texts))
         loss = clip_loss(u, v, self.logit_scale)
         with torch.no_grad():
             matched = (u @ v.T).argmax(1) == torch.arange(len(u), device=u.device)

@@ -61,6 +61,7 @@ class COLA(Method):
     input_kind = "audio"
     min_batch_size = 2
     min_batch_reason = "the other clips' segments are the negatives"
+    across_devices = "gathers"  # every device's clips are the negatives
     parameter_constraints = {
         "segment_seconds": Number(above=0, unit="seconds", hint="the paper cuts 1 s of 10 s clips"),
         "gain_db": Number(at_least=0, hint="0 dB turns it off"),
@@ -115,6 +116,7 @@ class COLA(Method):
     def training_step(self, batch) -> dict:
         anchors, positives = self.pretext_batch(batch)  # the labels are never looked at
         g_a, g_p = self.projector(self.backbone(torch.cat([anchors, positives]))).chunk(2)  # one pass: shared BN statistics
+        g_a, g_p = self.gather(g_a), self.gather(g_p)
         loss = bilinear_contrastive(g_a, g_p, self.similarity)
         with torch.no_grad():
             picked = (g_a @ self.similarity @ g_p.T).argmax(dim=1) == torch.arange(len(g_a), device=g_a.device)

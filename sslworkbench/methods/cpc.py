@@ -52,6 +52,9 @@ from .constraints import Whole
 
 class CPC(Method):
     name = "cpc"
+    across_devices = "one process"
+    one_process_reason = ("its negatives are drawn from the batch's latent frames, and drawing them from "
+                          "every device is not built: train it in one process")
     input_kind = "audio"
     parameter_constraints = {
         "prediction_steps": Whole(at_least=1, at_most=32, what="K (how many latent frames ahead to predict)",

@@ -79,6 +79,7 @@ class DINO(Method):
     name = "dino"
     min_batch_size = 2
     min_batch_reason = "the centre is a batch mean"
+    across_devices = "gathers"  # the centre is the mean of every device's teacher outputs
     uses_dataset_views = True
     parameter_constraints = {
         "student_temperature": Number(above=0, hint=PAPER_TEMPERATURES),
@@ -149,7 +150,7 @@ class DINO(Method):
             teacher = [self.teacher(crop)[0] for crop in global_crops]
         teacher_temperature = float(self.teacher_temperature)
         loss = dino_loss(student, teacher, self.center, self.student_temperature, teacher_temperature)
-        self._update_center(torch.cat(teacher))
+        self._update_center(self.gather(torch.cat(teacher)))
         return {"loss": loss, "embeddings": embeddings.detach(), "teacher_temperature": teacher_temperature}
 
     @torch.no_grad()

@@ -51,6 +51,7 @@ from .constraints import Number, Whole
 
 class MemoryBank(Method):
     name = "memory_bank"
+    across_devices = "gathers"  # every device's embeddings update the bank, so the banks stay alike
     min_batch_size = 2
     min_batch_reason = "BatchNorm needs a batch"
     instances = "ids"  # the trainer adds each image's instance id to the batch
@@ -102,6 +103,7 @@ class MemoryBank(Method):
         if self.proximal:  # keep v close to its slot, so the network cannot run away from its stale targets
             loss = loss + self.proximal * (v - self.bank[instance]).pow(2).sum(dim=1).mean()
         with torch.no_grad():  # the bank is updated after the loss is computed (indexing above copied it)
-            mixed = self.momentum * self.bank[instance] + (1 - self.momentum) * v.detach().to(self.bank.dtype)
+            instance, v = self.gather(instance), self.gather(v.detach())  # every device's slots: the banks stay alike
+            mixed = self.momentum * self.bank[instance] + (1 - self.momentum) * v.to(self.bank.dtype)
             self.bank[instance] = F.normalize(mixed, dim=1)
         return {"loss": loss, "embeddings": v.detach()}

@@ -74,5 +74,5 @@ class MICLe(SimCLR):
         first, second = two_images_per_case(self.instance_ids_of(batch))
         x1, x2 = self.views(images[first]), self.views(images[second])   # one random view of each
         z1, z2 = self.projector(self.backbone(x1)), self.projector(self.backbone(x2))
-        loss = nt_xent(z1, z2, self.temperature)
+        loss = nt_xent(self.gather(z1), self.gather(z2), self.temperature)  # negatives: every device's cases
         return {"loss": loss, "embeddings": z1.detach()}

@@ -45,6 +45,7 @@ from .ema import MOMENTUM, ema_update, frozen_copy
 
 class MoCo(Method):
     name = "moco"
+    across_devices = "gathers"  # the queue takes every device's new keys (BatchNorm stays per device: bn_splits)
     min_batch_size = 2
     min_batch_reason = "BatchNorm needs a batch"
     uses_dataset_views = True
@@ -112,7 +113,7 @@ class MoCo(Method):
         else:
             loss = info_nce(q1, k2, queue, self.temperature)
             keys = k2
-        self._enqueue(keys)
+        self._enqueue(self.gather(keys))  # every device's new keys, so that the queues stay alike
         return {"loss": loss, "embeddings": q1.detach()}
 
     @torch.no_grad()

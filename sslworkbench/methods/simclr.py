@@ -27,6 +27,8 @@ class SimCLR(Method):
     name = "simclr"
     min_batch_size = 2
     min_batch_reason = "the other images are the negatives"
+    across_devices = "gathers"  # the negatives are the whole global batch, on every device
+    global_batch_norm = True    # the paper's "global BN": BatchNorm statistics of the whole batch
     uses_dataset_views = True
     parameter_constraints = {
         "temperature": Number(above=0, hint="SimCLR uses 0.1–0.5"),
@@ -52,5 +54,5 @@ class SimCLR(Method):
         x1, x2 = self.views.pairs(images)
         h1, h2 = self.backbone(x1), self.backbone(x2)
         z1, z2 = self.projector(h1), self.projector(h2)
-        loss = nt_xent(z1, z2, self.temperature)
+        loss = nt_xent(self.gather(z1), self.gather(z2), self.temperature)
         return {"loss": loss, "embeddings": z1.detach()}

@@ -37,6 +37,7 @@ class SpanContrast(Method):
     input_kind = "tokens"
     min_batch_size = 2
     min_batch_reason = "the other sequences are the negatives"
+    across_devices = "gathers"  # every device's sequences are the negatives
     parameter_constraints = {
         "temperature": Number(above=0, hint="0.05–0.5 is usual"),
         "span": Rule(lambda span, sequence_length: 1 <= span <= sequence_length,
@@ -68,5 +69,5 @@ class SpanContrast(Method):
         x1, x2 = self.views(tokens), self.views(tokens)
         h1, h2 = self.backbone(x1), self.backbone(x2)
         z1, z2 = self.projector(h1), self.projector(h2)
-        loss = nt_xent(z1, z2, self.temperature)
+        loss = nt_xent(self.gather(z1), self.gather(z2), self.temperature)
         return {"loss": loss, "embeddings": z1.detach()}

@@ -55,6 +55,7 @@ class MultiPositiveContrastive(Method):
     """Shared by SupCon and instance_supcon; subclasses say where the group ids come from."""
     min_batch_size = 2
     min_batch_reason = "the other images are the negatives"
+    across_devices = "gathers"  # the negatives and the positives of a group: every device's
     uses_dataset_views = True
     parameter_constraints = {
         "temperature": Number(above=0, hint="SupCon uses 0.1"),
@@ -90,7 +91,8 @@ class MultiPositiveContrastive(Method):
             groups = torch.arange(len(images), device=images.device)
         x1, x2 = self.views.pairs(images)
         z1, z2 = self.projector(self.backbone(x1)), self.projector(self.backbone(x2))
-        loss = supervised_contrastive(torch.stack([z1, z2], dim=1), groups, self.temperature)
+        views = self.gather(torch.stack([z1, z2], dim=1))
+        loss = supervised_contrastive(views, self.gather(groups), self.temperature)
         return {"loss": loss, "embeddings": z1.detach()}
 
 

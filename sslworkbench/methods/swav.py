@@ -53,6 +53,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..distributed import own_rows
 from ..losses import sinkhorn_knopp, swav_loss
 from ..models import projection_head
 from ..views.images import simclr_views, views_with
@@ -64,6 +65,7 @@ class SwAV(Method):
     name = "swav"
     min_batch_size = 2
     min_batch_reason = "the codes share the prototypes out equally over the batch"
+    across_devices = "gathers"  # the codes share the prototypes out over the global batch
     uses_dataset_views = True
     parameter_constraints = {
         "temperature": Number(above=0, hint="SwAV uses 0.1"),
@@ -111,8 +113,9 @@ class SwAV(Method):
         prototypes = self.prototypes.detach() if bool(self.prototypes_frozen) else self.prototypes
         scores1, scores2 = z1 @ prototypes.T, z2 @ prototypes.T  # (N, K)
         with torch.no_grad():
-            codes1 = sinkhorn_knopp(scores1, self.epsilon, self.sinkhorn_iterations)
-            codes2 = sinkhorn_knopp(scores2, self.epsilon, self.sinkhorn_iterations)
+            # equipartition over the whole global batch, then this device's rows
+            codes1 = own_rows(sinkhorn_knopp(self.gather(scores1), self.epsilon, self.sinkhorn_iterations))
+            codes2 = own_rows(sinkhorn_knopp(self.gather(scores2), self.epsilon, self.sinkhorn_iterations))
         loss = swav_loss(scores1, scores2, codes1, codes2, self.temperature)
         # the share of the prototypes that are some image's strongest assignment (at most N/K when N < K)
         prototypes_used = codes1.argmax(dim=1).unique().numel() / len(self.prototypes)

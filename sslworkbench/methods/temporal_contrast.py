@@ -42,6 +42,7 @@ class TemporalContrast(Method):
     input_kind = "clips"
     min_batch_size = 2
     min_batch_reason = "the other clips' frames are the negatives"
+    across_devices = "gathers"  # every device's clips are the negatives
     parameter_constraints = {
         "temperature": Number(above=0, hint="contrastive methods use 0.1–0.5"),
         "max_gap": Whole(at_least=1, unit="frames", or_none="for anywhere in the clip"),
@@ -65,4 +66,4 @@ class TemporalContrast(Method):
     def training_step(self, batch) -> dict:
         first, second = self.pretext_batch(batch)
         z1, z2 = self.projector(self.backbone(first)), self.projector(self.backbone(second))
-        return {"loss": nt_xent(z1, z2, self.temperature), "embeddings": z1.detach()}
+        return {"loss": nt_xent(self.gather(z1), self.gather(z2), self.temperature), "embeddings": z1.detach()}

@@ -29,6 +29,7 @@ class VICReg(Method):
     name = "vicreg"
     min_batch_size = 2
     min_batch_reason = "variance and covariance are over the batch"
+    across_devices = "gathers"  # variance and covariance over the global batch
     uses_dataset_views = True
     parameter_constraints = {
         "sim_weight": Number(at_least=0, hint=PAPER_WEIGHTS),
@@ -56,5 +57,5 @@ class VICReg(Method):
         images = self.inputs_of(batch)  # labels are never looked at
         xa, xb = self.views.pairs(images)
         za, zb = self.projector(self.backbone(xa)), self.projector(self.backbone(xb))
-        loss = vicreg(za, zb, *self.weights)
+        loss = vicreg(self.gather(za), self.gather(zb), *self.weights)
         return {"loss": loss, "embeddings": za.detach()}

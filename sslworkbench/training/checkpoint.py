@@ -12,7 +12,8 @@ A checkpoint file is a dict::
     model                    the method's state_dict (backbone + heads)
     optimizer, scaler        to continue training exactly
     train_config, progress   TrainConfig as a dict; epoch / batch / step reached
-    rng, order               random generator states and the epoch's batch order
+    rng, order               random generator states and the epoch's batch order (under torchrun
+                             also each process's generators and the batch order's own)
     history                  everything logged so far
     dataset                  name, kind and size of the training set
 
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from .. import distributed
 from ..errors import WorkbenchError
 
 FORMAT = "sslworkbench-checkpoint"
@@ -55,9 +57,17 @@ def save_atomic(obj, path: str | Path) -> Path:
     return path
 
 
-def training_checkpoint(trainer) -> dict:
-    """Everything needed to rebuild ``trainer.method`` and to continue training exactly."""
+def training_checkpoint(trainer, every_process: bool = True) -> dict:
+    """Everything needed to rebuild ``trainer.method`` and to continue training exactly.
+
+    Under torchrun every process must call it (``every_process``): each one's random state is
+    gathered, so that the same number of processes continues each one's draws."""
     method = trainer.method
+    processes = None
+    if trainer.world > 1 and every_process:
+        own = {"cpu": torch.get_rng_state(),
+               "cuda": torch.cuda.get_rng_state(trainer.device) if trainer.device.type == "cuda" else None}
+        processes = distributed.from_every_process(own)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -72,6 +82,8 @@ def training_checkpoint(trainer) -> dict:
         "rng": {
             "cpu": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+            "order": trainer.order_generator.get_state() if trainer.order_generator is not None else None,
+            "processes": processes,
         },
         "history": trainer.history.to_dict(),
         "dataset": {"name": trainer.data.name, "kind": trainer.data.kind, "size": len(trainer.data)},

@@ -19,6 +19,10 @@ wherever it is called from:
     4. train      one :class:`~sslworkbench.training.trainer.Trainer` (checkpoint, resume)
     5. evaluate   kNN and linear probe of the frozen backbone on the test split,
                   and optionally the random-init and raw-input baselines
+
+Started by ``torchrun``, every process runs the recipe: each trains on its share of every
+batch (``distributed.py``), and process 0 alone prints and evaluates (the others' ``scores``
+are None).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+from .. import distributed
 from ..data import VIEW_DEFAULTS, Dataset, load_dataset
 from ..errors import WorkbenchError
 from ..evaluation.probes import baselines as baseline_scores
@@ -150,7 +155,6 @@ def pretrain(
                    SimCLR-then-MICLe (the backbones must be built alike)
     log            a function that takes one line of text (e.g. ``print``), or None
     """
-    say = log or (lambda line: None)
     epochs = settings.get("epochs", 1)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         why = ": a run of 0 epochs trains nothing (to evaluate an untrained backbone, look at the random-init baseline)."
@@ -180,13 +184,16 @@ def pretrain(
             raise WorkbenchError("give start_from or resume, not both: a resumed run continues its own weights.")
         _copy_backbone(start_from, model)
     trainer = Trainer(model, train_set, TrainConfig(**config), callbacks=callbacks, checkpoint=checkpoint or resume)
+    main_process = distributed.is_main_process()   # known once the trainer has joined torchrun's processes
+    say = log if log and main_process else (lambda line: None)
     if stored is not None:
         trainer.load_state(stored)
         say(trainer.resume_note)
     epochs = trainer.config.epochs
+    processes = f" × {trainer.world} processes (batch {trainer.local_batch_size} each)" if trainer.world > 1 else ""
     say(
         f"pretraining {method} on {train_set.name} ({len(train_set)} samples, {model.backbone_name}) "
-        f"for {epochs} epoch{'s' if epochs != 1 else ''} on {trainer.device}"
+        f"for {epochs} epoch{'s' if epochs != 1 else ''} on {trainer.device}{processes}"
     )
     steps_before = trainer.step
     started = time.perf_counter()
@@ -203,9 +210,12 @@ def pretrain(
         say(f"trained {run.new_steps} steps{earlier} in {run.train_seconds:.0f} s; final loss {history.losses[-1]:.3f}")
     else:
         say("nothing left to train: the checkpoint had finished its epochs (raise epochs to continue)")
-    if evaluate and test_set is not None:
+    fit_on = probe_train if probe_train is not None else train_set
+    unlabelled = [data.name for data in (fit_on, test_set) if data is not None and not data.labelled]
+    if evaluate and unlabelled:   # your own files without labels: trained, and nothing to score
+        say(f"not evaluated: {unlabelled[0]!r} has no labels (kNN and the linear probe need them)")
+    elif evaluate and test_set is not None and main_process:
         say("evaluating (frozen backbone: weighted kNN and linear probe on the test split)...")
-        fit_on = probe_train if probe_train is not None else train_set
         run.scores = evaluate_backbone(model.backbone, fit_on, test_set, k=k)
         if baselines:
             run.baselines = baseline_scores(

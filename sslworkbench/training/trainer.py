@@ -7,6 +7,9 @@
 What it does, so that no notebook has to:
   * picks the device (``"auto"``: CUDA, then Apple MPS, then CPU) and uses
     mixed precision on CUDA;
+  * under ``torchrun``, trains as one of several processes (``distributed.py``): each
+    takes its share of every global batch, gradients are averaged, methods that read
+    the whole batch gather it, only process 0 prints and writes checkpoints;
   * shuffles the in-memory images into batches; the method makes its own views;
   * warm-up then cosine learning-rate schedule; AdamW (or SGD);
   * records a :class:`History` (loss, lr and the method's metrics per step;
@@ -28,11 +31,12 @@ from pathlib import Path
 
 import torch
 
+from .. import distributed
 from ..data.dataset import Dataset, move
 from ..errors import TrainingStopped, WorkbenchError
 from ..evaluation.probes import effective_rank, embed, embedding_std, knn_accuracy
 from ..methods.base import Method
-from ..runtime import pick_device, release_due, release_freed_memory
+from ..runtime import release_due, release_freed_memory
 from .checkpoint import check_resumable, load_checkpoint, load_weights, save_atomic, training_checkpoint
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -55,6 +59,9 @@ class TrainConfig:
     amp: bool = True  # mixed precision, used on CUDA only
     progress: bool | None = None  # None: on, unless CI / TQDM_DISABLE is set
     max_steps: int | None = None  # stop after this many optimiser steps in total
+    # under torchrun: BatchNorm statistics of the whole global batch (None: as the method's paper did,
+    # ``Method.global_batch_norm``); one process: nothing changes
+    global_batch_norm: bool | None = None
 
     def __post_init__(self):
         def fail(message):
@@ -76,6 +83,8 @@ class TrainConfig:
             fail(f"warmup_epochs must be ≥ 0 (got {self.warmup_epochs}).")
         if self.max_steps is not None and self.max_steps < 1:
             fail(f"max_steps must be ≥ 1 or None (got {self.max_steps}).")
+        if self.global_batch_norm not in (None, True, False):
+            fail(f"global_batch_norm must be True, False or None (got {self.global_batch_norm!r}).")
 
 
 @dataclass
@@ -174,9 +183,21 @@ class Trainer:
         self.config = config
         self.callbacks = list(callbacks)
         self.checkpoint_path = Path(checkpoint) if checkpoint else None
-        self.device = pick_device(config.device)
+        self.device = distributed.setup(config.device)   # without torchrun: pick_device
+        self.world, self.rank = distributed.world_size(), distributed.rank()
         self.history = History()
-        self.batch_size = min(config.batch_size, len(data))
+        self.batch_size = min(config.batch_size, len(data))   # the global batch, over every process
+        if self.world > 1:
+            check_distributed(method, self.batch_size, self.world)
+        self.local_batch_size = self.batch_size // self.world
+        # several processes draw the batch order from one generator, seeded alike everywhere, and the
+        # views from the global one, seeded per process (the same draws on every process would repeat
+        # one crop on each process's share); one process draws both from the global generator, as always
+        self.order_generator = torch.Generator().manual_seed(config.seed) if self.world > 1 else None
+        self.global_batch_norm = self.world > 1 and (
+            method.global_batch_norm if config.global_batch_norm is None else config.global_batch_norm
+        )
+        self._step_module = None   # DistributedDataParallel around the method, during fit
         self.steps_per_epoch = len(data) // self.batch_size
         self.total_steps = self.steps_per_epoch * config.epochs
         if config.max_steps is not None:
@@ -212,11 +233,18 @@ class Trainer:
     def state(self) -> dict:
         return training_checkpoint(self)
 
-    def save(self, path: str | Path | None = None) -> Path:
+    def save(self, path: str | Path | None = None, every_process: bool = True) -> Path:
+        """Write a checkpoint (process 0 only, under torchrun). ``every_process``: every process
+        takes part, to store each one's random state; False where the others may not (Ctrl-C)."""
         path = Path(path) if path else self.checkpoint_path
         if path is None:
             raise WorkbenchError("No checkpoint path: pass checkpoint= to train() or a path to save().")
-        return save_atomic(self.state(), path)
+        state = training_checkpoint(self, every_process=every_process)
+        if distributed.is_main_process():
+            save_atomic(state, path)
+        if every_process:
+            distributed.barrier()   # the file is there before any process reads it
+        return path
 
     def load_state(self, checkpoint: dict) -> None:
         """Continue from a checkpoint made by :meth:`state` (same method, same data)."""
@@ -229,9 +257,24 @@ class Trainer:
         progress = checkpoint["progress"]
         self.epoch, self.batch_in_epoch, self.step = progress["epoch"], progress["batch"], progress["step"]
         self.order = checkpoint.get("order")
-        torch.set_rng_state(checkpoint["rng"]["cpu"])
-        if checkpoint["rng"]["cuda"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(checkpoint["rng"]["cuda"])
+        rng = checkpoint["rng"]
+        written_by = len(rng.get("processes") or [None])   # how many processes trained it
+        if self.world == 1 and written_by == 1:
+            torch.set_rng_state(rng["cpu"])
+            if rng["cuda"] and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(rng["cuda"])
+        elif written_by == self.world:   # each process continues its own random draws
+            mine = rng["processes"][self.rank]
+            torch.set_rng_state(mine["cpu"])
+            if mine["cuda"] is not None and self.device.type == "cuda":
+                torch.cuda.set_rng_state(mine["cuda"], self.device)
+        else:   # another number of processes: the same batches, new random views
+            torch.manual_seed(self.config.seed + self.rank + 1 + self.step)
+        if self.order_generator is not None:
+            if rng.get("order") is not None:
+                self.order_generator.set_state(rng["order"])
+            else:
+                self.order_generator.manual_seed(self.config.seed + 1 + self.epoch)
         self._rng_restored = True
         self.history = History.from_dict(checkpoint["history"])
         self.history.interrupted = False
@@ -246,6 +289,11 @@ class Trainer:
                 f"{planned}: the learning-rate schedule is stretched to the new length, so the result differs "
                 f"from one uninterrupted {self.config.epochs}-epoch run"
             )
+        if written_by != self.world:
+            self.resume_note += (
+                f"; it was trained by {written_by} process{'es' if written_by > 1 else ''} and continues on "
+                f"{self.world}: the same batches, with new random views"
+            )
 
     # -- the loop ---------------------------------------------------------
 
@@ -258,12 +306,14 @@ class Trainer:
         if self.method.instances is not None:
             instances = self.data.extras.get("instance", torch.arange(len(self.data))).long()
         if self.order is None or self.batch_in_epoch == 0:
-            self.order = torch.randperm(len(self.data))
+            self.order = torch.randperm(len(self.data), generator=self.order_generator)
             if instances is not None and "instance" in self.data.extras:  # an object's samples stay together
-                rank_of_instance = torch.randperm(int(instances.max()) + 1)
+                rank_of_instance = torch.randperm(int(instances.max()) + 1, generator=self.order_generator)
                 self.order = self.order[torch.sort(rank_of_instance[instances[self.order]], stable=True).indices]
         for b in range(self.batch_in_epoch, self.steps_per_epoch):
             index = self.order[b * self.batch_size : (b + 1) * self.batch_size]
+            if self.world > 1:   # this process's share of the global batch, in rank order
+                index = index[self.rank * self.local_batch_size : (self.rank + 1) * self.local_batch_size]
             inputs = move(self.data.take(index), self.device)
             labels = self.data.labels[index].to(self.device, non_blocking=True)
             if instances is None:
@@ -277,11 +327,12 @@ class Trainer:
             group["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
-            outputs = self.method.training_step(batch)
+            # several processes: through DistributedDataParallel, which averages the gradients
+            outputs = self._step_module(batch) if self._step_module is not None else self.method.training_step(batch)
         if not isinstance(outputs, dict) or "loss" not in outputs:
             raise WorkbenchError(f"{self.method.name}.training_step must return a dict with a \"loss\" (see methods/base.py).")
         loss = outputs["loss"]
-        if not torch.isfinite(loss):
+        if not distributed.all_processes_agree(bool(torch.isfinite(loss)), self.device):   # all stop, or none
             self._stop_for_divergence(f"the loss became {loss.item()}", lr)
         if self.scaler:
             self.scaler.scale(loss).backward()
@@ -295,7 +346,8 @@ class Trainer:
                 self._stop_for_divergence("the gradients became inf/NaN", lr)
             self.optimizer.step()
         self.method.on_step_end(self.step, self.total_steps)
-        logs = {"step": self.step, "epoch": self.epoch, "loss": loss.item(), "lr": lr}
+        # the loss of the global batch: the mean of the processes' losses
+        logs = {"step": self.step, "epoch": self.epoch, "loss": distributed.mean_over_processes(loss.detach()).item(), "lr": lr}
         for key, value in outputs.items():
             if key == "loss":
                 continue
@@ -333,19 +385,24 @@ class Trainer:
         if resume is not None:
             self.load_state(load_checkpoint(resume, self.method.name))
         elif not self._rng_restored:
-            torch.manual_seed(self.config.seed)
+            torch.manual_seed(self.config.seed + self.rank)   # process 0's views are one process's
+
         if self.steps_per_epoch == 0:
             raise WorkbenchError("The training set is empty.")
         from tqdm.auto import tqdm
 
         self.method.train()
+        if self.world > 1:
+            if self.global_batch_norm:
+                distributed.use_global_batch_norm(self.method, self.device)
+            self._step_module = distributed.wrap_for_training(self.method, self.device)
         self._last_good_state = self._snapshot()
         for callback in self.callbacks:
             callback.on_train_start(self)
         bar = tqdm(
             total=self.total_steps,
             initial=min(self.step, self.total_steps),
-            disable=not _progress_enabled(self.config.progress),
+            disable=not _progress_enabled(self.config.progress) or not distributed.is_main_process(),
             desc=self.method.name,
             file=sys.stderr,
             dynamic_ncols=True,
@@ -394,11 +451,16 @@ class Trainer:
                 "the model and history trained so far are kept."
             )
             if self.checkpoint_path:
-                self.save()
+                self.save(every_process=False)   # the other processes may be elsewhere: no collective
                 message += f" Saved to {self.checkpoint_path}; resume with resume={str(self.checkpoint_path)!r}."
-            print(message, file=sys.stderr)
+            if distributed.is_main_process():
+                print(message, file=sys.stderr)
         finally:
             bar.close()
+            if self._step_module is not None:   # the method as it was built: plain BatchNorm, no wrapper
+                self._step_module = None
+                if self.global_batch_norm:
+                    distributed.use_local_batch_norm(self.method)
             self.method.eval()
             if self.device.type == "cpu":
                 release_freed_memory()
@@ -411,6 +473,17 @@ class Trainer:
         elif self.checkpoint_path and self.batch_in_epoch and not self.history.interrupted:
             self.save()  # max_steps ended training mid-epoch: keep the end of training too
         return self.history
+
+
+def check_distributed(method: Method, batch_size: int, world: int) -> None:
+    """Refuse, before any training under torchrun, what several processes cannot train."""
+    if method.across_devices == "one process":
+        raise WorkbenchError(f"{method.name} cannot train on several processes: {method.one_process_reason}.")
+    if batch_size % world:
+        raise WorkbenchError(
+            f"batch_size {batch_size} is the global batch and does not split evenly over {world} processes: "
+            f"use a multiple of {world}, e.g. {world * max(1, batch_size // world)}."
+        )
 
 
 def check_fit(method: Method, data: Dataset, batch_size: int) -> None:
@@ -462,6 +535,8 @@ class KNNMonitor(Callback):
         self.train, self.test, self.every, self.k = train, test, every, k
 
     def on_epoch_end(self, trainer, logs):
+        if not distributed.is_main_process() or not (self.train.labelled and self.test.labelled):
+            return   # process 0 measures and logs; a set without labels has nothing to score
         if logs["epoch"] % self.every == 0 or logs["epoch"] == trainer.config.epochs:
             backbone = trainer.method.backbone
             logs["knn"] = knn_accuracy(  # embed puts the backbone back in training mode afterwards
