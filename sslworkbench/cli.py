@@ -183,7 +183,9 @@ def cmd_probe(args) -> int:
 def cmd_bench(args) -> int:
     from .training.bench import run_benchmarks
 
-    rows = run_benchmarks(device=args.device, batch_size=args.batch_size, repeats=args.repeats, backbones=args.backbones, quiet=args.json)
+    channels_last = {"auto": None, "on": True, "off": False}[args.channels_last]
+    rows = run_benchmarks(device=args.device, batch_size=args.batch_size, repeats=args.repeats, backbones=args.backbones,
+                          quiet=args.json, precision=args.precision, channels_last=channels_last)
     if args.json:
         print(json.dumps(rows))
     return 0
@@ -254,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch-size", type=int, default=256)
     bench.add_argument("--repeats", type=int, default=5)
     bench.add_argument("--backbones", nargs="+", default=["small_cnn", "resnet18"])
+    bench.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"), default="auto",
+                       help="autocast of the training steps (default: auto, the trainer's choice: bf16 on GPUs that have it, "
+                            "else fp16; full precision on the CPU)")
+    bench.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto",
+                       help="channels-last images and convolution weights (default: auto, on for CUDA only)")
     bench.add_argument("--json", action="store_true")
     bench.set_defaults(run=cmd_bench)
 

@@ -15,4 +15,14 @@ def test_run_benchmarks_returns_one_row_per_figure(capsys):
     step = rows[-1]
     assert step["backbone"] == "small_cnn" and step["batch_size"] == 4 and step["step_seconds"] > 0
     assert step["views_share"] > 0
+    # the trainer's CPU choice (full precision, NCHW) and the FLOP/s of recipe.flops_per_step's count
+    assert step["precision"] == "fp32" and step["channels_last"] is False
+    assert step["flops_per_step"] > 0 and step["flops_per_second"] == step["flops_per_step"] / step["step_seconds"]
     assert capsys.readouterr().out == ""  # quiet
+
+
+def test_run_benchmarks_takes_the_precision_and_layout_asked_for():
+    rows = run_benchmarks("cpu", batch_size=4, repeats=1, backbones=("small_cnn",), quiet=True,
+                          precision="bf16", channels_last=True)
+    assert (rows[-1]["precision"], rows[-1]["channels_last"]) == ("bf16", True)
+    assert math.isfinite(rows[-1]["images_per_second"])

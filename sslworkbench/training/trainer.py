@@ -5,8 +5,11 @@
     >>> history.losses[-1], history.epochs[-1]
 
 What it does, so that no notebook has to:
-  * picks the device (``"auto"``: CUDA, then Apple MPS, then CPU) and uses
-    mixed precision on CUDA;
+  * picks the device (``"auto"``: CUDA, then Apple MPS, then CPU) and, on CUDA,
+    mixed precision (bfloat16 where the GPU has it, else float16 with a gradient
+    scaler: :func:`choose_precision`) and channels-last images; the CPU trains
+    in full precision unless asked (``precision="bf16"``); ``compile=True``
+    compiles the backbone (optional, off by default);
   * under ``torchrun``, trains as one of several processes (``distributed.py``): each
     takes its share of every global batch, gradients are averaged, methods that read
     the whole batch gather it, only process 0 prints and writes checkpoints;
@@ -42,6 +45,7 @@ from .checkpoint import check_resumable, load_checkpoint, load_weights, save_ato
 OPTIMIZERS = ("adamw", "sgd")
 DEFAULT_LR = 2e-3  # AdamW's peak learning rate for every method that does not recommend its own
 SCHEDULES = ("cosine", "constant")
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 
 
 @dataclass
@@ -56,7 +60,10 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     seed: int = 0
     device: str = "auto"
-    amp: bool = True  # mixed precision, used on CUDA only
+    amp: bool = True  # mixed precision where it helps; False: full precision everywhere
+    precision: str = "auto"  # "auto" | "bf16" | "fp16" | "fp32": see choose_precision
+    channels_last: bool | None = None  # None: on for images on CUDA; True/False: on/off on any device
+    compile: bool = False  # torch.compile the backbone (optional; the first steps pay for compiling)
     progress: bool | None = None  # None: on, unless CI / TQDM_DISABLE is set
     max_steps: int | None = None  # stop after this many optimiser steps in total
     # under torchrun: BatchNorm statistics of the whole global batch (None: as the method's paper did,
@@ -85,6 +92,75 @@ class TrainConfig:
             fail(f"max_steps must be ≥ 1 or None (got {self.max_steps}).")
         if self.global_batch_norm not in (None, True, False):
             fail(f"global_batch_norm must be True, False or None (got {self.global_batch_norm!r}).")
+        if self.precision not in PRECISIONS:
+            fail(f"precision must be one of {PRECISIONS} (got {self.precision!r}).")
+        if self.channels_last not in (None, True, False):
+            fail(f"channels_last must be True, False or None (got {self.channels_last!r}).")
+        if self.compile not in (True, False):
+            fail(f"compile must be True or False (got {self.compile!r}).")
+
+
+def choose_precision(device: torch.device, precision: str = "auto", amp: bool = True) -> tuple[torch.dtype | None, bool]:
+    """The autocast dtype of training steps (None: full precision) and whether
+    the loss needs a gradient scaler, for ``TrainConfig.precision`` and ``amp``.
+
+    ======================  ===========================  ==========================================
+    setting                 CUDA                         CPU / MPS
+    ======================  ===========================  ==========================================
+    "auto"                  bfloat16 (Ampere and later)  full precision: the numbers of a plain
+                            else float16 + scaler (T4)   float32 run, as always
+    "bf16"                  bfloat16                     bfloat16 (slower than float32 on many CPUs)
+    "fp16"                  float16 + scaler             refused: float16 autocast needs CUDA
+    "fp32" or amp=False     full precision               full precision
+    ======================  ===========================  ==========================================
+
+    Why: bfloat16 keeps float32's exponent range, so gradients neither underflow
+    nor need scaling; float16 has 3 more bits of mantissa but a narrow range, so
+    small gradients vanish unless the loss is scaled up first (``GradScaler``).
+    Tensor cores run both about as fast, so the GPUs that have bfloat16 use it.
+    """
+    if precision not in PRECISIONS:
+        raise WorkbenchError(f"precision must be one of {PRECISIONS} (got {precision!r}).")
+    if not amp or precision == "fp32":
+        return None, False
+    if precision == "bf16":
+        return torch.bfloat16, False
+    if precision == "fp16":
+        if device.type != "cuda":
+            raise WorkbenchError(
+                f"precision='fp16' needs CUDA (float16 autocast with a gradient scaler); on {device.type}, use "
+                "precision='bf16' or 'fp32'."
+            )
+        return torch.float16, True
+    if device.type == "cuda":   # "auto"
+        return (torch.bfloat16, False) if torch.cuda.is_bf16_supported() else (torch.float16, True)
+    return None, False
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    """``"bf16"``, ``"fp16"`` or ``"fp32"``: what a run used, for the history and the bench."""
+    return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "fp32")
+
+
+def choose_channels_last(device: torch.device, setting: bool | None, input_kind: str) -> bool:
+    """Whether images and convolution weights use the channels-last memory layout
+    (N, H, W, C in memory). None: on CUDA for images, where cuDNN's tensor-core
+    convolutions want it; elsewhere off, so that the CPU path stays as it was."""
+    if setting is not None:
+        return setting
+    return device.type == "cuda" and input_kind == "images"
+
+
+def to_channels_last(batch):
+    """The batch with its 4-D image tensors (N, C, H, W) in channels-last layout."""
+    def convert(value):
+        if isinstance(value, torch.Tensor) and value.dim() == 4:
+            return value.contiguous(memory_format=torch.channels_last)
+        return value
+
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(convert(value) for value in batch)
+    return convert(batch)
 
 
 @dataclass
@@ -212,8 +288,15 @@ class Trainer:
         self.resume_note: str | None = None  # set by load_state: exact continuation, or a stretched schedule
 
         self.method.to(self.device)
-        self.use_amp = config.amp and self.device.type == "cuda"
-        self.scaler = torch.amp.GradScaler("cuda") if self.use_amp else None
+        self.autocast_dtype, needs_scaler = choose_precision(self.device, config.precision, config.amp)
+        self.use_amp = self.autocast_dtype is not None
+        self.precision_used = precision_name(self.autocast_dtype)   # "bf16" | "fp16" | "fp32"
+        self.scaler = torch.amp.GradScaler("cuda") if needs_scaler else None
+        self.channels_last = choose_channels_last(self.device, config.channels_last, method.input_kind)
+        if self.channels_last:   # 4-D weights (convolutions) change layout; state_dict keys and values stay
+            self.method.to(memory_format=torch.channels_last)
+        if config.compile:   # in place: the backbone's state_dict keys stay those of the uncompiled one
+            self.method.backbone.compile()
         parameters = [p for p in self.method.parameters() if p.requires_grad]
         if config.optimizer == "adamw":
             self.optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
@@ -326,7 +409,10 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+        if self.channels_last:
+            batch = to_channels_last(batch)
+        # disabled (full precision): the dtype is a placeholder autocast accepts on every device
+        with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float16, enabled=self.use_amp):
             # several processes: through DistributedDataParallel, which averages the gradients
             outputs = self._step_module(batch) if self._step_module is not None else self.method.training_step(batch)
         if not isinstance(outputs, dict) or "loss" not in outputs:
