@@ -105,6 +105,10 @@ def cmd_pretrain(args) -> int:
     from .training.recipe import pretrain
 
     METHODS[args.method]  # an unknown name fails here, before any data is loaded
+    if args.knn_every < 0 or args.knn_samples < 0:
+        from .errors import WorkbenchError
+
+        raise WorkbenchError(f"--knn-every and --knn-samples must be ≥ 0 (got {args.knn_every} and {args.knn_samples}).")
     device = distributed.setup(args.device)   # under torchrun: this process's device, and its group
     main_process = distributed.is_main_process()   # the others train and say nothing
     say = print if main_process and not args.json else (lambda *a: None)
@@ -118,6 +122,8 @@ def cmd_pretrain(args) -> int:
             ("weight_decay", args.weight_decay),
             ("optimizer", args.optimizer),
             ("global_batch_norm", {"global": True, "local": False}.get(args.batch_norm)),
+            ("precision", args.precision),
+            ("compile", True if args.compile else None),
         )
         if value is not None
     }
@@ -132,11 +138,22 @@ def cmd_pretrain(args) -> int:
                 f"batch {training['batch_size']}, " + ", ".join(f"{k}={v}" for k, v in settings.items()))
         if args.backbone:
             settings.setdefault("backbone", args.backbone)
+    data, test, callbacks = args.dataset, None, []
+    if args.knn_every:   # the monitor needs both splits: load them here, the recipe takes them as they are
+        from tqdm import tqdm
+
+        from .training.trainer import KNNMonitor
+
+        data, test = _load_splits(args)
+        log = tqdm.write if main_process and not args.json else None   # a line between the progress bar's updates
+        callbacks.append(KNNMonitor(data, test, every=args.knn_every, k=args.k, n=args.knn_samples or None, log=log))
+        if not (data.labelled and test.labelled):
+            say(f"no kNN monitoring: {args.dataset!r} has no labels")
     run = pretrain(
-        args.method, args.dataset, n_train=args.n_train, n_test=args.n_test, data_seed=args.data_seed,
+        args.method, data, test, n_train=args.n_train, n_test=args.n_test, data_seed=args.data_seed,
         data_options=_data_options(args), seed=args.seed, device=str(device), baselines=not args.no_baselines,
-        k=args.k, checkpoint=args.out, resume=args.resume, log=say, progress=False if args.json else None,
-        **training, **settings,
+        k=args.k, callbacks=callbacks, checkpoint=args.out, resume=args.resume, log=say,
+        progress=False if args.json else None, **training, **settings,
     )
     if not main_process:
         return 0
@@ -160,6 +177,8 @@ def cmd_pretrain(args) -> int:
         "processes": distributed.world_size(),
         "resume": run.resume_note,
     }
+    if args.knn_every:   # {epoch: accuracy} of the monitored epochs (JSON keys are text: "5")
+        extra["knn_by_epoch"] = {row["epoch"]: round(row["knn"], 4) for row in history.epochs if "knn" in row}
     return _report(args, run.results(), extra)
 
 
@@ -240,8 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.add_argument("--out", default=None, help="save a checkpoint here (every epoch, atomically)")
     pretrain.add_argument("--resume", default=None, help="continue training from this checkpoint")
+    pretrain.add_argument("--precision", choices=("auto", "bf16", "fp16", "fp32"), default=None, help="auto (default): bf16 on GPUs that have it, fp16 with a gradient scaler on others, full precision on the CPU")
+    pretrain.add_argument("--compile", action="store_true", help="torch.compile the backbone (optional; the first steps pay for compiling)")
     pretrain.add_argument("--batch-norm", choices=("global", "local"), default=None, help="under torchrun: BatchNorm statistics of the global batch or of each process's share (default: as the method's paper did; SimCLR: global)")
     pretrain.add_argument("--no-preset", action="store_true", help="with --dataset cifar10 --backbone resnet18: use the method's own (CPU/shapes) defaults instead of the published CIFAR-10 settings")
+    pretrain.add_argument("--knn-every", type=int, default=0, metavar="N", help="every N epochs (and after the last): kNN accuracy of the backbone, fitted on the train split, scored on the test split, printed and added to --json as knn_by_epoch (default: 0, off). Each costs embedding both splits: seconds on a GPU, minutes for CIFAR-10 on a CPU")
+    pretrain.add_argument("--knn-samples", type=int, default=10_000, metavar="N", help="with --knn-every: use a fixed random subset of at most N samples of each split (default: 10000, all of CIFAR-10's test split, a fifth of its train split; 0: all). The final evaluation always uses the whole splits")
     _add_data_arguments(pretrain)
     pretrain.set_defaults(run=cmd_pretrain)
 

@@ -74,6 +74,8 @@ def test_resume_extends_a_run_to_more_epochs(tmp_path):
          ("backbone_options must be a dict", "JSON object", """--set 'backbone_options={"width": 128}'""",
           "got the text '{width: 128}'")),
         (("pretrain", "simclr", "--epochs", "-1"), ("epochs must be ≥ 1", "(got -1).")),
+        (("pretrain", "simclr", "--epochs", "1", "--device", "cpu", "--precision", "fp16"),
+         ("precision='fp16' needs CUDA", "use precision='bf16' or 'fp32'")),
     ],
 )
 def test_user_mistakes_end_in_one_line_and_exit_2(args, needles):
@@ -205,3 +207,47 @@ def test_cli_pretrains_bert_on_verse_pairs_and_refuses_single_verses():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["method"] == "bert" and set(report["results"]) == {"bert", "random init", "bag of tokens"}
     assert_one_line_error(run_cli("pretrain", "bert", *tiny_text), "reads pairs of segments", "pairs='next'")
+
+
+KNN_RUN = ("--dataset", "digits", "--n-train", "64", "--n-test", "32", "--epochs", "2", "--batch-size", "32",
+           "--knn-every", "1", "--no-baselines", "--k", "10")
+
+
+def test_knn_every_monitors_each_epoch_and_reports_it_in_json():
+    result = run_cli("pretrain", "simclr", *KNN_RUN, "--json")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1   # --json: one object and nothing else
+    report = json.loads(lines[0])
+    assert set(report["knn_by_epoch"]) == {"1", "2"}
+    assert all(0 <= accuracy <= 1 for accuracy in report["knn_by_epoch"].values())
+
+
+def test_knn_every_prints_a_line_per_monitored_epoch_and_is_off_by_default():
+    result = run_cli("pretrain", "simclr", *KNN_RUN[:-5], "--knn-every", "2", "--no-baselines", "--k", "10")
+    assert result.returncode == 0, result.stderr
+    monitored = [line for line in result.stdout.splitlines() if "kNN" in line and line.startswith("epoch ")]
+    assert len(monitored) == 1 and monitored[0].startswith("epoch 2/2: loss "), result.stdout
+    assert monitored[0].endswith("%")
+    result = run_cli("pretrain", "simclr", *KNN_RUN[:-5], "--no-baselines", "--json")   # without --knn-every
+    assert result.returncode == 0, result.stderr
+    assert "knn_by_epoch" not in json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_knn_every_skips_data_without_labels(tmp_path):
+    from PIL import Image
+
+    photos = tmp_path / "photos"   # a flat folder: unlabelled
+    photos.mkdir()
+    for i in range(12):
+        Image.new("RGB", (16, 16), (20 * i, 255 - 20 * i, 7 * i)).save(photos / f"{i:02}.png")
+    result = run_cli("pretrain", "simclr", "--dataset", "image_folder", "--data-option", f"path={photos}",
+                     "--data-root", str(tmp_path / "data"), "--image-size", "16", "--epochs", "1", "--batch-size", "4",
+                     "--knn-every", "1", "--no-baselines", "--json", *TINY[6:])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["knn_by_epoch"] == {} and report["results"] == {}
+
+
+def test_knn_every_must_not_be_negative():
+    assert_one_line_error(run_cli("pretrain", "simclr", "--knn-every", "-1"), "--knn-every", "≥ 0")

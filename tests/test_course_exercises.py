@@ -418,3 +418,28 @@ def test_solution_is_shown_and_a_typo_is_one_clear_error(capsys):
     assert capsys.readouterr().out.startswith("def purity(")
     with pytest.raises(WorkbenchError, match="No worked solution called 'purty'; there are: purity, info_nce, nt_xent, grayscale"):
         exercises.solution("purty")
+
+
+def test_stratified_split_checker(capsys):
+    from sslworkbench.data.image_folder import split_rows
+
+    assert exercises.check_stratified_split(solutions.stratified_split)
+    assert capsys.readouterr().out.startswith("✓ stratified_split matches")
+
+    def the_loaders_split(labels, fraction, seed):   # image_folder's rule, with its fixed seed: the counts are right
+        return split_rows(labels, "test", fraction, "test")
+
+    def first_rows(labels, fraction, seed):          # not shuffled: another seed, the same rows
+        return torch.cat([torch.nonzero(labels == c).flatten()[: max(1, round(int((labels == c).sum()) * fraction))]
+                          for c in labels.unique() if (labels == c).sum() > 1 and fraction > 0] or [torch.tensor([], dtype=torch.long)])
+
+    def not_stratified(labels, fraction, seed):      # a share of all rows, whatever their class
+        generator = torch.Generator().manual_seed(seed)
+        return torch.randperm(len(labels), generator=generator)[: round(len(labels) * fraction)]
+
+    for wrong, needle in ((first_rows, "another seed gave the same rows"), (not_stratified, "went to test; expected")):
+        assert not exercises.check_stratified_split(wrong)
+        out = capsys.readouterr().out
+        assert out.startswith("✗ stratified_split: ") and needle in out, out
+    assert exercises.check_stratified_split(the_loaders_split) is False   # … and the seed is ignored: said so
+    assert "another seed gave the same rows" in capsys.readouterr().out

@@ -396,3 +396,35 @@ def test_an_unlabelled_audio_folder_pretrains(tmp_path):
     run = sw.pretrain("cola", "audio_folder", data_options={"path": str(tmp_path), "root": str(tmp_path / "cache")},
                       epochs=1, batch_size=8, evaluate=False)
     assert np.isfinite(run.history.losses[-1])
+
+
+def test_a_saved_image_set_reads_back_pixel_for_pixel(tmp_path):
+    from sslworkbench.data import files_dataset, save_image_folder
+
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (12, 3, 32, 32), dtype=torch.uint8, generator=generator)
+    original = sw.ImageSet(images, torch.arange(12) % 3, ["a cat", "b/dog", "c"], name="mine")
+    folder = save_image_folder(original, tmp_path / "mine")
+    assert sorted(p.name for p in folder.iterdir()) == ["a cat", "b-dog", "c"]
+    assert files_dataset(folder) == "image_folder"
+    both = [load("image_folder", split, path=folder, root=tmp_path) for split in ("train", "test")]
+    assert sum(len(part) for part in both) == 12
+    for part in both:
+        for image, label in zip(part.images, part.labels):
+            match = [i for i in range(12) if torch.equal(images[i], image)]
+            assert len(match) == 1 and original.labels[match[0]] == label
+
+
+def test_files_dataset_names_the_loader_for_your_files(tmp_path):
+    from sslworkbench.data import files_dataset
+
+    (tmp_path / "notes.csv").write_text("text\nhello\n")
+    (tmp_path / "sounds").mkdir()
+    soundfile.write(tmp_path / "sounds" / "a.wav", np.zeros(800, dtype=np.float32), 8000)
+    assert files_dataset(tmp_path / "notes.csv") == "text_file"
+    assert files_dataset(tmp_path / "sounds") == "audio_folder"
+    with pytest.raises(sw.WorkbenchError, match="does not exist"):
+        files_dataset(tmp_path / "nowhere")
+    (tmp_path / "model.pt").write_bytes(b"x")
+    with pytest.raises(sw.WorkbenchError, match="give a .txt/.csv/.tsv file of text, or a folder"):
+        files_dataset(tmp_path / "model.pt")

@@ -12,6 +12,7 @@
     exercises.check_clip_loss(my_clip_loss)  # CLIP's symmetric InfoNCE over image–caption pairs
     exercises.check_learning_rate(my_learning_rate)              # warm-up, then a cosine to 0
     exercises.check_colour_projection(my_projection)             # Doersch's defence against lens fringes
+    exercises.check_stratified_split(my_split)                    # your own data: a fixed, stratified test split
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -472,6 +473,46 @@ def check_colour_projection(candidate, atol: float = 1e-5) -> bool:
     return _check("colour_projection", candidate, cases)
 
 
+def check_stratified_split(candidate) -> bool:
+    """Judge ``candidate(labels, test_fraction, seed)`` → the test rows, by what a split must do:
+    distinct rows of the data; in every class ``round(count × test_fraction)`` of them (rounded
+    either way), at least one when the class has two or more, never all; the same rows for the
+    same seed, other rows for another seed."""
+    generator = torch.Generator().manual_seed(9)
+    cases = []
+    for what, labels, fraction in [
+        ("5 classes of 200 rows", torch.randint(0, 5, (200,), generator=generator), 0.2),
+        ("a class of 1 row and one of 2", torch.tensor([0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2]), 0.2),
+        ("unsorted labels, a third to test", torch.tensor([3, 1, 3, 3, 1, 1, 1, 3, 3, 1, 3, 1, 3]), 1 / 3),
+        ("no test split", torch.randint(0, 3, (30,), generator=generator), 0.0),
+    ]:
+        cases.append((f"{what}, test_fraction={fraction:.2f}", (labels, fraction, 0), _split_judge(candidate, labels, fraction)))
+    return _check("stratified_split", candidate, cases)
+
+
+def _split_judge(candidate, labels: torch.Tensor, fraction: float):
+    def judge(got) -> str | None:
+        rows = torch.as_tensor(got).long().flatten()
+        if len(rows) != len(rows.unique()) or (len(rows) and (rows.min() < 0 or rows.max() >= len(labels))):
+            return f"the test rows must be distinct rows of the data (0 … {len(labels) - 1}); got {rows.tolist()[:10]}"
+        for label in labels.unique().tolist():
+            count, taken = int((labels == label).sum()), int((labels[rows] == label).sum())
+            exact = count * fraction
+            allowed = {int(exact), int(exact) + (exact != int(exact))}
+            allowed = {0} if count < 2 or fraction == 0 else {min(count - 1, max(1, k)) for k in allowed}
+            if taken not in allowed:
+                return f"class {label} has {count} rows and {taken} went to test; expected {sorted(allowed)}"
+        if not torch.equal(torch.as_tensor(candidate(labels.clone(), fraction, 0)).long().flatten().sort().values,
+                           rows.sort().values):
+            return "the same seed gave other rows: seed a generator (torch.Generator().manual_seed(seed))"
+        if len(labels) >= 100 and fraction > 0:
+            again = torch.as_tensor(candidate(labels.clone(), fraction, 1)).long().flatten()
+            if torch.equal(again.sort().values, rows.sort().values):
+                return "another seed gave the same rows: shuffle each class with the seeded generator"
+        return None
+    return judge
+
+
 SOLVED = {
     "purity": solutions.purity,
     "info_nce": solutions.info_nce,
@@ -490,6 +531,7 @@ SOLVED = {
     "log_mel": solutions.log_mel,
     "learning_rate": solutions.learning_rate,
     "colour_projection": solutions.colour_projection,
+    "stratified_split": solutions.stratified_split,
 }
 
 

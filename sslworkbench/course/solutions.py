@@ -190,3 +190,19 @@ def colour_projection(patches: torch.Tensor, axis: torch.Tensor) -> torch.Tensor
     along = (patches * unit).sum(dim=1, keepdim=True)                   # (N, 1, H, W): each pixel's component
     mean = along.mean(dim=(2, 3), keepdim=True)                         # (N, 1, 1, 1): the patch's mean component
     return patches - (along - mean) * unit                              # only the variation along the axis goes
+
+
+def stratified_split(labels: torch.Tensor, test_fraction: float, seed: int) -> torch.Tensor:
+    """Notebook 14: the rows of ``labels`` that go to the test split — in every class a seeded
+    shuffle, and the first ``round(count × test_fraction)`` of it (at least one when the class
+    has two or more and a test split is asked for, never the whole class)."""
+    generator = torch.Generator().manual_seed(seed)   # the same seed, the same split, every time
+    test_rows = []
+    for label in labels.unique():
+        members = torch.nonzero(labels == label).flatten()          # this class's rows
+        count = len(members)
+        no_test = count < 2 or test_fraction == 0                   # nothing to spare, or none asked for
+        share = 0 if no_test else min(count - 1, max(1, round(count * test_fraction)))
+        shuffled = members[torch.randperm(count, generator=generator)]
+        test_rows.append(shuffled[:share])
+    return torch.cat(test_rows).sort().values

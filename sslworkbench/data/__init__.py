@@ -22,13 +22,13 @@ from pathlib import Path
 
 from ..errors import WorkbenchError
 from ..registry import Registry, check_options, keyword_options
-from .audio_folder import load_audio_folder
+from .audio_folder import AUDIO_EXTENSIONS, load_audio_folder
 from .bible import load_bible
 from .captioned_shapes import load_captioned_shapes
 from .dataset import KINDS, AudioSet, ClipSet, Dataset, ImageSet, PairedSet, SequenceSet
 from .digits import load_digits
 from .emoji import load_emoji
-from .image_folder import load_image_folder
+from .image_folder import IMAGE_EXTENSIONS, load_image_folder, save_image_folder  # noqa: F401 (sw.data.save_image_folder)
 from .motifs import load_motifs
 from .moving_shapes import load_moving_shapes
 from .paths import default_root
@@ -72,6 +72,22 @@ SPLITS = ("train", "test")
 #: datasets whose loader hands the options it does not name on to another dataset's loader
 #: (captioned_shapes draws its images with shapes' options: ``upright=True``, …)
 OPTIONS_PASSED_ON = {"captioned_shapes": "shapes"}
+
+
+def files_dataset(path) -> str:
+    """Which loader reads your files at ``path``: ``"text_file"`` for a .txt, .csv or .tsv file,
+    ``"audio_folder"`` for a folder of recordings (.wav, .flac, .ogg), ``"image_folder"`` for
+    any other folder. ``sw.load_dataset(files_dataset(path), path=path)`` then loads them."""
+    found = Path(path).expanduser()
+    if found.is_file():
+        if found.suffix.lower() in (".txt", ".csv", ".tsv"):
+            return "text_file"
+        raise WorkbenchError(f"{str(path)!r} is a {found.suffix or 'plain'} file: give a .txt/.csv/.tsv file of text, "
+                             "or a folder of images or recordings.")
+    if not found.is_dir():
+        raise WorkbenchError(f"{str(path)!r} does not exist (a relative path starts from {Path.cwd()}).")
+    suffixes = {p.suffix.lower() for p in found.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    return "audio_folder" if suffixes & set(AUDIO_EXTENSIONS) and not suffixes & set(IMAGE_EXTENSIONS) else "image_folder"
 
 
 def dataset_kind(name: str) -> str:

@@ -272,3 +272,18 @@ def load_image_folder(
     chosen = in_split("image_folder", split, kept, rows)
     data = ImageSet(images[chosen], torch.tensor(labels)[kept[chosen]], classes, folder.name)
     return data.subset(n, seed=seed) if n is not None else data
+
+
+def save_image_folder(data: ImageSet, folder: str | Path, prefix: str = "") -> Path:
+    """Write ``data`` as PNG files that ``image_folder`` reads back: one sub-folder per class
+    (``folder/<class>/<prefix><row>.png``), or the folder itself for an unlabelled set.
+    Handy to try the loader on files, or to look at a data set in a file browser."""
+    from PIL import Image
+
+    folder = Path(folder).expanduser()
+    for row in range(len(data)):
+        name = data.classes[int(data.labels[row])]
+        place = folder if name == UNLABELLED else folder / name.replace("/", "-")
+        place.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(data.images[row].permute(1, 2, 0).numpy()).save(place / f"{prefix}{row:05}.png")
+    return folder

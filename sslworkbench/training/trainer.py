@@ -615,10 +615,23 @@ def train(
 
 
 class KNNMonitor(Callback):
-    """Logs kNN accuracy every ``every`` epochs into the epoch's history row."""
+    """Logs kNN accuracy every ``every`` epochs (and after the last) into the epoch's history row.
 
-    def __init__(self, train: Dataset, test: Dataset, every: int = 1, k: int = 200):
-        self.train, self.test, self.every, self.k = train, test, every, k
+    Each measurement embeds both splits with the backbone: on CIFAR-10 that is 60,000
+    images per monitored epoch, minutes on a CPU. ``n`` keeps a seeded random subset of
+    at most ``n`` samples of each split (the same subset every epoch), so the curve is
+    cheaper and slightly lower than the kNN accuracy of the whole splits. ``log``, a
+    function taking one line of text, hears of each measurement.
+    """
+
+    def __init__(self, train: Dataset, test: Dataset, every: int = 1, k: int = 200, n: int | None = None, log=None):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise WorkbenchError(f"KNNMonitor's every must be a whole number ≥ 1 (got {every!r}).")
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise WorkbenchError(f"KNNMonitor's n must be a whole number ≥ 1, or None for all samples (got {n!r}).")
+        if n is not None:
+            train, test = train.subset(n), test.subset(n)
+        self.train, self.test, self.every, self.k, self.log = train, test, every, k, log
 
     def on_epoch_end(self, trainer, logs):
         if not distributed.is_main_process() or not (self.train.labelled and self.test.labelled):
@@ -628,3 +641,6 @@ class KNNMonitor(Callback):
             logs["knn"] = knn_accuracy(  # embed puts the backbone back in training mode afterwards
                 embed(backbone, self.train), self.train.labels, embed(backbone, self.test), self.test.labels, k=self.k
             )
+            if self.log:
+                loss = f"loss {logs['loss']:.3f}, " if "loss" in logs else ""
+                self.log(f"epoch {logs['epoch']}/{trainer.config.epochs}: {loss}kNN {100 * logs['knn']:.1f}%")
