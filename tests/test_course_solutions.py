@@ -22,6 +22,7 @@ CHECKERS = {
     "log_mel": exercises.check_log_mel,
     "learning_rate": exercises.check_learning_rate,
     "colour_projection": exercises.check_colour_projection,
+    "stratified_split": exercises.check_stratified_split,
 }
 
 
