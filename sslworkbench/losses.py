@@ -548,6 +548,41 @@ def skipgram_negative_sampling(
     return -(positive + negative).mean()
 
 
+def cbow_negative_sampling(
+    context: torch.Tensor, mask: torch.Tensor, center: torch.Tensor, noise: torch.Tensor
+) -> torch.Tensor:
+    r"""word2vec's continuous bag of words (CBOW, Mikolov et al. 2013a) with negative
+    sampling: the words around a centre word predict it.
+
+    For the input vectors :math:`v_j` of the C words around each centre word
+    (``context``, (P, C, D); ``mask`` (P, C), booleans: which of the C slots hold a
+    context word, the others are padding and never read), the output vector of the
+    centre word :math:`u_o` (``center``, (P, D)) and the output vectors of K noise
+    words :math:`u_k` (``noise``, (P, K, D)):
+
+    .. math::
+        h = \frac{\sum_j m_j v_j}{\sum_j m_j}, \qquad
+        \ell = -\log \sigma(u_o^\top h) - \sum_{k=1}^{K} \log \sigma(-u_k^\top h)
+
+    averaged over the P centre words: :func:`skipgram_negative_sampling` with the
+    context's mean :math:`h` in place of the centre word's :math:`v_c` (with one
+    context word each, the two are the same loss). ``log 2 · (K + 1)`` when every
+    vector is 0."""
+    if (context.dim() != 3 or mask.shape != context.shape[:2] or mask.dtype != torch.bool
+            or center.shape != context.shape[::2] or noise.dim() != 3 or noise.shape[::2] != center.shape):
+        raise WorkbenchError(
+            f"cbow_negative_sampling needs context (P, C, D), mask (P, C) of booleans, center (P, D) and noise (P, K, D); "
+            f"got {tuple(context.shape)}, {tuple(mask.shape)} of {mask.dtype}, {tuple(center.shape)} and {tuple(noise.shape)}."
+        )
+    if not mask.any(1).all():
+        raise WorkbenchError(
+            f"cbow_negative_sampling: centre word {int((~mask.any(1)).nonzero()[0])} has no context word (its mask row "
+            "is all False): leave such centre words out."
+        )
+    mean = torch.where(mask[..., None], context, 0).sum(1) / mask.sum(1, keepdim=True)
+    return skipgram_negative_sampling(mean, center, noise)
+
+
 def token_prediction_loss(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     r"""Cross-entropy of the true tokens at the predicted positions — the loss of
     every language model here:

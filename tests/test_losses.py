@@ -457,3 +457,51 @@ def test_clip_loss_closed_forms_and_gradient_to_the_temperature():
 def test_clip_loss_refuses_bad_input(images, texts, scale, needle):
     with pytest.raises(WorkbenchError, match=needle):
         clip_loss(images, texts, scale)
+
+
+def test_cbow_negative_sampling_against_a_hand_computation():
+    from sslworkbench.losses import cbow_negative_sampling
+
+    # one centre word, two context words and one noise word, small enough to do by hand:
+    # h = ((1, 0) + (0, 2)) / 2 = (0.5, 1); u_o·h = 1·0.5 + 1·1 = 1.5; u_k·h = 2·0.5 − 1·1 = 0
+    context, mask = torch.tensor([[[1.0, 0.0], [0.0, 2.0]]]), torch.tensor([[True, True]])
+    center, noise = torch.tensor([[1.0, 1.0]]), torch.tensor([[[2.0, -1.0]]])
+    expected = math.log1p(math.exp(-1.5)) + math.log(2)  # −log σ(1.5) − log σ(−0)
+    assert float(cbow_negative_sampling(context, mask, center, noise)) == pytest.approx(expected, rel=1e-6)
+    p, c, k, d = 5, 6, 4, 3
+    assert math.isclose(float(cbow_negative_sampling(torch.zeros(p, c, d), torch.ones(p, c, dtype=torch.bool),
+                                                     torch.zeros(p, d), torch.zeros(p, k, d))), (k + 1) * math.log(2), rel_tol=1e-6)
+    # a reference loop over centre words, the equation as written
+    torch.manual_seed(0)
+    v, u, noise = torch.randn(p, c, d), torch.randn(p, d), torch.randn(p, k, d)
+    mask = torch.rand(p, c) < 0.5
+    mask[:, 0] = True
+    expected = 0.0
+    for i in range(p):
+        h = sum(v[i, j] for j in range(c) if mask[i, j]) / int(mask[i].sum())
+        expected += (-F.logsigmoid(u[i] @ h) - sum(F.logsigmoid(-noise[i, j] @ h) for j in range(k))) / p
+    assert torch.allclose(cbow_negative_sampling(v, mask, u, noise), expected, atol=1e-6)
+
+
+def test_cbow_negative_sampling_never_reads_padding_and_is_skipgram_for_one_context_word():
+    from sslworkbench.losses import cbow_negative_sampling, skipgram_negative_sampling
+
+    torch.manual_seed(0)
+    p, c, k, d = 4, 6, 3, 5
+    v, u, noise = torch.randn(p, c, d, requires_grad=True), torch.randn(p, d), torch.randn(p, k, d)
+    mask = torch.tensor([[True, True, False, False, False, False]] * p)
+    loss = cbow_negative_sampling(v, mask, u, noise)
+    loss.backward()
+    assert not v.grad[~mask].any() and v.grad[mask].abs().sum() > 0  # padding gets no gradient ...
+    garbage = v.detach().clone()
+    garbage[~mask] = float("inf")
+    assert torch.equal(cbow_negative_sampling(garbage, mask, u, noise), loss.detach())  # ... and is never read
+    one = torch.zeros(p, c, dtype=torch.bool)
+    one[:, 3] = True
+    assert torch.allclose(cbow_negative_sampling(v.detach(), one, u, noise), skipgram_negative_sampling(v.detach()[:, 3], u, noise))
+    with pytest.raises(WorkbenchError, match=r"context \(P, C, D\), mask \(P, C\) of booleans"):
+        cbow_negative_sampling(v.detach(), mask.float(), u, noise)
+    with pytest.raises(WorkbenchError, match=r"noise \(P, K, D\)"):
+        cbow_negative_sampling(v.detach(), mask, u, torch.randn(p, d))
+    with pytest.raises(WorkbenchError, match="centre word 0 has no context word"):
+        cbow_negative_sampling(v.detach(), torch.zeros(p, c, dtype=torch.bool), u, noise)

@@ -21,6 +21,7 @@ from .barlow_twins import BarlowTwins
 from .base import METHODS, Method, build_method, settings_of
 from .bert import BERT
 from .byol import BYOL
+from .cbow import CBOW
 from .clip import CLIP
 from .cola import COLA
 from .colorization import Colorization
@@ -60,7 +61,7 @@ for method in (
     # masked image modelling on a vision transformer (notebook 10)
     MAE,
     # token sequences (text: notebooks 06–08)
-    SpanContrast, Word2Vec, MaskedLanguageModel, BERT, GPT, TranslationLM,
+    SpanContrast, Word2Vec, CBOW, MaskedLanguageModel, BERT, GPT, TranslationLM,
     # images and their captions (notebook 11)
     CLIP,
     # video clips: time as the supervisor (notebook 12)

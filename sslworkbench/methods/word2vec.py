@@ -17,6 +17,10 @@ For each minibatch of token sequences:
 v (the backbone's table, ``backbone.vectors``) are the word vectors kept;
 u (``context_vectors``) are only used by the loss, as in the paper.
 The word counts come from the data (``SequenceSet.method_settings``).
+
+The paper's other architecture, CBOW (``cbow.py``), reads the same windows
+(``windows``) and noise (``noise_for``) the other way round: the context
+predicts its centre word.
 """
 
 from __future__ import annotations
@@ -70,34 +74,42 @@ class Word2Vec(Method):
         self.context_vectors = nn.Embedding(vocab_size, self.backbone.feature_dim)
         nn.init.zeros_(self.context_vectors.weight)  # word2vec starts the output vectors at 0
 
-    def pairs(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(centre ids, context ids) of every pair in the (subsampled) batch."""
+    def windows(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Every word's context in the (subsampled) batch, what both architectures learn from:
+        the words (N, L), the ids at offsets +1, −1, +2, −2, … ±window from each (N, L, 2·window),
+        and which of those are its context (N, L, 2·window): both words kept, and the offset
+        within the b drawn for that centre word."""
         kept = (tokens >= self.first_word_id) & (torch.rand(tokens.shape, device=tokens.device) < self.keep_probability[tokens])
         # subsampled words are removed before windows are taken: close the gaps
         order = torch.sort((~kept).to(torch.uint8), dim=1, stable=True).indices
         words = torch.where(kept, tokens, torch.full_like(tokens, PAD_ID)).gather(1, order)
         real = kept.gather(1, order)
         reach = torch.randint(1, self.window + 1, tokens.shape, device=tokens.device)  # b per centre word
-        centres, contexts = [], []
-        for offset in range(1, self.window + 1):
-            for c, o, rc, ro, b in (
-                (words[:, :-offset], words[:, offset:], real[:, :-offset], real[:, offset:], reach[:, :-offset]),
-                (words[:, offset:], words[:, :-offset], real[:, offset:], real[:, :-offset], reach[:, offset:]),
-            ):
-                valid = rc & ro & (b >= offset)
-                centres.append(c[valid])
-                contexts.append(o[valid])
-        return torch.cat(centres), torch.cat(contexts)
+        distance = torch.arange(1, self.window + 1, device=tokens.device).repeat_interleave(2)
+        offsets = distance * torch.tensor([1, -1], device=tokens.device).repeat(self.window)
+        positions = torch.arange(tokens.shape[1], device=tokens.device)[:, None] + offsets  # (L, 2·window)
+        inside = (positions >= 0) & (positions < tokens.shape[1])
+        positions = positions.clamp(0, tokens.shape[1] - 1)
+        context = real[:, :, None] & real[:, positions] & inside & (reach[:, :, None] >= distance)
+        return words, words[:, positions], context
+
+    def pairs(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(centre ids, context ids) of every pair in the (subsampled) batch: skip-gram's examples."""
+        words, around, context = self.windows(tokens)
+        by_offset = context.permute(2, 0, 1)  # the pairs at offset +1 first, then −1, +2, …
+        return words.expand(by_offset.shape)[by_offset], around.permute(2, 0, 1)[by_offset]
+
+    def noise_for(self, count: int) -> torch.Tensor:
+        """The output vectors u_k of K noise words for each of ``count`` examples, (count, K, D),
+        drawn from the unigram distribution ^ ¾; one clear error when the batch made no example."""
+        if count == 0:
+            raise WorkbenchError(f"{self.name}: this batch has no word pairs (sequences too short, or all subsampled).")
+        noise = torch.multinomial(self.noise, count * self.negatives, replacement=True)
+        return self.context_vectors(noise).view(count, self.negatives, -1)
 
     def training_step(self, batch) -> dict:
         tokens = self.inputs_of(batch)  # labels are never looked at
         centre, context = self.pairs(tokens)
-        if centre.numel() == 0:
-            raise WorkbenchError("word2vec: this batch has no word pairs (sequences too short, or all subsampled).")
-        noise = torch.multinomial(self.noise, centre.numel() * self.negatives, replacement=True)
-        loss = skipgram_negative_sampling(
-            self.backbone.vectors[centre],
-            self.context_vectors(context),
-            self.context_vectors(noise).view(centre.numel(), self.negatives, -1),
-        )
+        noise = self.noise_for(centre.numel())
+        loss = skipgram_negative_sampling(self.backbone.vectors[centre], self.context_vectors(context), noise)
         return {"loss": loss, "pairs": centre.numel()}
