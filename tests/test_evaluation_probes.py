@@ -327,3 +327,63 @@ def test_embed_counts_frames_of_clips_against_the_batch_size():
 
     embed(Recorder(), torch.zeros(10, 8, 3, 2, 2, dtype=torch.uint8), batch_size=32)
     assert seen == [4, 4, 2]  # 32 frames: 4 clips of 8
+
+
+# -- alignment and uniformity (Wang & Isola 2020) -----------------------------------
+
+
+def test_alignment_closed_forms():
+    from sslworkbench.evaluation.probes import alignment
+
+    z = torch.randn(10, 5, generator=torch.Generator().manual_seed(0))
+    assert alignment(z, z) == pytest.approx(0.0, abs=1e-6)           # identical views
+    assert alignment(z, 3 * z) == pytest.approx(0.0, abs=1e-6)       # normalised first: the scale is ignored
+    assert alignment(z, -z) == pytest.approx(4.0, abs=1e-5)          # antipodal: ‖2f‖² = 4
+    assert alignment(z, -z, alpha=1) == pytest.approx(2.0, abs=1e-5)
+    e = torch.eye(2)
+    assert alignment(e[:1], e[1:]) == pytest.approx(2.0, abs=1e-6)   # orthogonal: 2 − 2 cos = 2
+    # against the definition: the mean of ‖f(x) − f(y)‖^α over the pairs
+    w = torch.randn(10, 5, generator=torch.Generator().manual_seed(1))
+    f, g = z / z.norm(dim=1, keepdim=True), w / w.norm(dim=1, keepdim=True)
+    assert alignment(z, w, alpha=3) == pytest.approx(((f - g).norm(dim=1) ** 3).mean().item(), rel=1e-5)
+
+
+@pytest.mark.parametrize("t", [1.0, 2.0, 0.5])
+def test_uniformity_closed_forms(t):
+    from sslworkbench.evaluation.probes import uniformity
+
+    assert uniformity(torch.tensor([[1.0, 0.0], [-2.0, 0.0]]), t=t) == pytest.approx(-4 * t, abs=1e-5)   # antipodal
+    assert uniformity(torch.ones(7, 3), t=t) == pytest.approx(0.0, abs=1e-6)                         # collapsed
+    # a regular simplex of N points reaches the lower bound −2tN/(N − 1) (Jensen on the mean squared distance)
+    n = 6
+    simplex = torch.eye(n) - 1 / n
+    assert uniformity(simplex, t=t) == pytest.approx(-2 * t * n / (n - 1), abs=1e-5)
+    spread = torch.randn(50, 8, generator=torch.Generator().manual_seed(0))
+    value = uniformity(spread, t=t)
+    assert -2 * t * 50 / 49 < value < 0
+    # against the definition: log of the mean of exp(−t‖f(x) − f(y)‖²) over distinct pairs i < j
+    f = spread / spread.norm(dim=1, keepdim=True)
+    i, j = torch.triu_indices(50, 50, offset=1)
+    expected = torch.exp(-t * (f[i] - f[j]).pow(2).sum(dim=1)).mean().log().item()
+    assert value == pytest.approx(expected, rel=1e-5)
+
+
+def test_uniformity_does_not_underflow_for_far_apart_points():
+    from sslworkbench.evaluation.probes import uniformity
+
+    # exp(−1000 · 4) is 0 in float32; the log-mean-exp keeps the exact −4t
+    assert uniformity(torch.tensor([[0.0, 1.0], [0.0, -1.0]]), t=1000.0) == pytest.approx(-4000.0, rel=1e-6)
+
+
+def test_alignment_and_uniformity_reject_bad_inputs():
+    from sslworkbench.evaluation.probes import alignment, uniformity
+
+    z = torch.randn(4, 3)
+    with pytest.raises(WorkbenchError, match="one shape"):
+        alignment(z, torch.randn(5, 3))
+    with pytest.raises(WorkbenchError, match="alpha"):
+        alignment(z, z, alpha=0)
+    with pytest.raises(WorkbenchError, match="N ≥ 2"):
+        uniformity(z[:1])
+    with pytest.raises(WorkbenchError, match="t must be > 0"):
+        uniformity(z, t=float("nan"))

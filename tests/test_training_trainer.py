@@ -281,3 +281,41 @@ def test_a_method_may_recommend_its_learning_rate_and_an_explicit_one_wins(data)
     slow = SlowLearner(**TINY)
     assert Trainer(slow, data, epochs=1).config.lr == 5e-4
     assert Trainer(slow, data, epochs=1, lr=1e-2).config.lr == 1e-2
+
+
+# -- AlignmentUniformityMonitor ---------------------------------------------------
+
+
+def test_alignment_uniformity_monitor_records_without_changing_training(data, reference):
+    from sslworkbench.training.trainer import AlignmentUniformityMonitor
+
+    images = data.images[:12]
+    monitor = AlignmentUniformityMonitor(images, every=4, seed=1)
+    method = tiny_simclr()
+    history = train(method, data, epochs=EPOCHS, seed=SEED, callbacks=[monitor], **FAST)
+    # the same training as without it: its views come from a generator of their own, eval mode
+    assert history.losses == reference[0].losses
+    assert_same_state(state_of(method), reference[1])
+    total = len(history.losses)
+    steps = [r["step"] for r in monitor.records]
+    assert steps == [0] + [s for s in range(1, total + 1) if s % 4 == 0 or s == total]
+    for record in monitor.records:
+        assert 0 <= record["alignment"] <= 4 and -4 <= record["uniformity"] <= 0   # α = t = 2: their ranges
+    assert [r["alignment"] for r in monitor.records[1:]] == history.metric("alignment")
+    # fixed views, fixed weights: the same numbers
+    again = AlignmentUniformityMonitor(images, every=4, seed=1)
+    train(tiny_simclr(), data, epochs=EPOCHS, seed=SEED, callbacks=[again], **FAST)
+    assert again.records == monitor.records
+
+
+def test_alignment_uniformity_monitor_needs_views_and_a_projector(data):
+    from sslworkbench import build_method
+    from sslworkbench.training.trainer import AlignmentUniformityMonitor
+
+    with pytest.raises(WorkbenchError, match="every"):
+        AlignmentUniformityMonitor(data.images[:8], every=0)
+    with pytest.raises(WorkbenchError, match="at least 2 images"):
+        AlignmentUniformityMonitor(data.images[:1])
+    method = build_method("rotation", backbone_options={"width": 8, "depth": 2})
+    with pytest.raises(WorkbenchError, match="views|projector"):
+        train(method, data, epochs=1, seed=SEED, callbacks=[AlignmentUniformityMonitor(data.images[:8])], **FAST)

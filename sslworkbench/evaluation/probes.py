@@ -5,6 +5,7 @@ ask how well the labels can be read off the features.
     knn_accuracy(...)                              weighted k-nearest neighbours
     linear_probe(...)                              a linear classifier on top
     embedding_std, effective_rank                  is a batch of embeddings collapsing?
+    alignment, uniformity                          Wang & Isola's two properties of contrastive embeddings
 
 Every number is shown next to two baselines measured the same way:
 ``random init`` (the same architecture, untrained) and the raw inputs (``raw
@@ -91,6 +92,57 @@ def effective_rank(embeddings: torch.Tensor) -> float:
     eigenvalues = torch.linalg.svdvals(z - z.mean(dim=0)).pow(2)
     p = eigenvalues / eigenvalues.sum().clamp_min(1e-12)
     return torch.exp(-(p * torch.log(p.clamp_min(1e-12))).sum()).item()
+
+
+def alignment(z1: torch.Tensor, z2: torch.Tensor, alpha: float = 2.0) -> float:
+    r"""Alignment of positive pairs (Wang & Isola, ICML 2020): how close the two views of
+    one sample land, on the unit sphere. Row i of ``z1`` and row i of ``z2`` (both (N, D))
+    are the embeddings of two views of sample i; each row is L2-normalised first,
+    :math:`f = z / \lVert z \rVert`, and
+
+    .. math::
+        \ell_{\text{align}} = \mathbb{E}_{(x, y)\ \text{positive}}\,
+            \lVert f(x) - f(y) \rVert_2^{\alpha}
+        = \frac1N \sum_{i=1}^N \lVert f(z_{1,i}) - f(z_{2,i}) \rVert_2^{\alpha}, \qquad \alpha > 0.
+
+    Lower is better aligned: 0 when both views map to the same point, 4 (α = 2) when they
+    are antipodal; with α = 2 it is :math:`2 - 2\cos` averaged over the pairs. A collapsed
+    encoder is perfectly aligned: read it next to :func:`uniformity`.
+    """
+    if not alpha > 0:  # also catches NaN
+        raise WorkbenchError(f"alignment's alpha must be > 0 (got {alpha}); Wang & Isola use 2.")
+    if z1.dim() != 2 or z1.shape != z2.shape or z1.shape[0] < 1:
+        raise WorkbenchError(f"alignment needs two (N, D) tensors of one shape, row i of each a view of sample i; "
+                             f"got {tuple(z1.shape)} and {tuple(z2.shape)}.")
+    distance = (F.normalize(z1.float(), dim=1) - F.normalize(z2.float(), dim=1)).norm(dim=1)
+    return distance.pow(alpha).mean().item()
+
+
+def uniformity(embeddings: torch.Tensor, t: float = 2.0) -> float:
+    r"""Uniformity (Wang & Isola, ICML 2020): how evenly the L2-normalised embeddings
+    :math:`f(x) = z / \lVert z \rVert` of ``embeddings`` (N, D), N ≥ 2, cover the unit
+    sphere: the log of the mean Gaussian potential over the N(N − 1)/2 distinct pairs,
+
+    .. math::
+        \ell_{\text{uniform}} = \log \mathbb{E}_{x \neq y}\, e^{-t \lVert f(x) - f(y) \rVert_2^2}
+        = \log \frac{2}{N(N-1)} \sum_{i<j} e^{-t \lVert f(z_i) - f(z_j) \rVert_2^2}, \qquad t > 0,
+
+    as the authors' code (``torch.pdist``). Lower is more uniform: 0 when every embedding is
+    the same point (collapse), −4t for two antipodal points. Its lower bound for N points:
+    the mean squared distance over distinct pairs is :math:`(2N^2 - 2\lVert\sum_i f_i\rVert^2)/(N(N-1))
+    \le 2N/(N-1)`, so by Jensen's inequality :math:`\ell_{\text{uniform}} \ge -2tN/(N-1)`
+    (about −2t for a large batch), reached by a regular simplex (N ≤ D + 1 points, centred, all
+    pairs equally far apart). Memory grows as N²: meant for a batch of embeddings.
+    """
+    if not t > 0:  # also catches NaN
+        raise WorkbenchError(f"uniformity's t must be > 0 (got {t}); Wang & Isola use 2.")
+    if embeddings.dim() != 2 or embeddings.shape[0] < 2:
+        raise WorkbenchError(f"uniformity needs (N, D) embeddings with N ≥ 2 (pairs of distinct rows); "
+                             f"got {tuple(embeddings.shape)}.")
+    z = F.normalize(embeddings.float(), dim=1)
+    squared = torch.pdist(z, p=2).pow(2)
+    # log of a mean of exponentials, without underflow: logsumexp − log(number of pairs)
+    return (torch.logsumexp(-t * squared, dim=0) - torch.log(torch.tensor(float(squared.numel())))).item()
 
 
 def _all_finite(features: torch.Tensor) -> bool:

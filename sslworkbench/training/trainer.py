@@ -644,3 +644,64 @@ class KNNMonitor(Callback):
             if self.log:
                 loss = f"loss {logs['loss']:.3f}, " if "loss" in logs else ""
                 self.log(f"epoch {logs['epoch']}/{trainer.config.epochs}: {loss}kNN {100 * logs['knn']:.1f}%")
+
+
+class AlignmentUniformityMonitor(Callback):
+    """Logs Wang & Isola's :func:`~sslworkbench.evaluation.probes.alignment` and
+    :func:`~sslworkbench.evaluation.probes.uniformity` of a fixed batch over training.
+
+    ``images``: a fixed batch (e.g. 256 test images). At the start of training it draws two
+    views of each with the method's own ``views.pairs``, once, from a generator seeded with
+    ``seed`` (the training's random stream is left as it was, so training is unchanged),
+    and keeps them. Before the first step, every ``every`` steps and after the last, it embeds
+    both views through ``backbone`` then ``projector`` in eval mode without gradients
+    (BatchNorm's running statistics are read, not updated) and records, in ``records``,
+    ``{"step": steps done, "alignment": ..., "uniformity": ...}`` (uniformity: the mean of the
+    two views' own); the step's history row gets the two numbers too. Needs a method with ``views`` and a ``projector``
+    (SimCLR, BYOL, SimSiam, …). Each measurement is a forward pass of 2 × len(images)
+    images, counted in the epoch's seconds.
+    """
+
+    def __init__(self, images: torch.Tensor, every: int = 5, seed: int = 0, alpha: float = 2.0, t: float = 2.0):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise WorkbenchError(f"AlignmentUniformityMonitor's every must be a whole number ≥ 1 (got {every!r}).")
+        if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[0] < 2:
+            what = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise WorkbenchError(f"AlignmentUniformityMonitor needs a batch of at least 2 images (N, C, H, W); got {what}.")
+        self.images, self.every, self.seed, self.alpha, self.t = images, every, seed, alpha, t
+        self.records: list[dict] = []
+        self._views = None
+
+    def on_train_start(self, trainer):
+        method = trainer.method
+        if getattr(method, "views", None) is None or getattr(method, "projector", None) is None:
+            raise WorkbenchError(
+                f"AlignmentUniformityMonitor embeds through the method's views, backbone and projector; "
+                f"{method.name} lacks {'views' if getattr(method, 'views', None) is None else 'a projector'}."
+            )
+        with torch.random.fork_rng(devices=[]):   # the CPU generator, restored afterwards
+            torch.default_generator.manual_seed(self.seed)
+            self._views = method.views.pairs(self.images.cpu())
+        self.records = []
+        self._measure(trainer, None)
+
+    def on_step_end(self, trainer, logs):
+        if trainer.step % self.every == 0 or trainer.step >= trainer.total_steps:
+            self._measure(trainer, logs)
+
+    @torch.no_grad()
+    def _measure(self, trainer, logs):
+        if not distributed.is_main_process():
+            return
+        from ..evaluation.probes import alignment, uniformity
+        from ..runtime import eval_mode
+
+        method = trainer.method
+        with eval_mode(method):
+            z1, z2 = (method.projector(method.backbone(view.to(trainer.device))) for view in self._views)
+        # uniformity of each view's embeddings, averaged (as the authors' loss): pairs of different images only
+        record = {"step": trainer.step, "alignment": alignment(z1, z2, self.alpha),
+                  "uniformity": (uniformity(z1, self.t) + uniformity(z2, self.t)) / 2}
+        self.records.append(record)
+        if logs is not None:
+            logs["alignment"], logs["uniformity"] = record["alignment"], record["uniformity"]
