@@ -232,7 +232,13 @@ def _one_process_worker(rank, out):
 
 def test_torchrun_with_one_process_is_the_one_process_trainer(tmp_path):
     run_processes(_one_process_worker, str(tmp_path), world=1)
-    assert torch.load(tmp_path / "losses.pt") == train_simclr()[1].history.losses
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)   # as the worker: another thread count sums in another order
+    try:
+        here = train_simclr()[1].history.losses
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.load(tmp_path / "losses.pt") == pytest.approx(here, rel=1e-4)   # float noise only: a few units in the 6th digit seen in the full suite
 
 
 # -- one process: nothing changes ---------------------------------------------------------------
