@@ -7,4 +7,5 @@ import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":   # importing the module (as the Binder check imports every module) runs nothing
+    sys.exit(main())
