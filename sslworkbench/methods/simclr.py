@@ -8,6 +8,7 @@ Algorithm 1 of the paper, for each minibatch of N images x:
     z1, z2 = g(h1), g(h2)          the projection head's output
     loss   = NT-Xent(z1, z2, τ)    each view must pick out its partner among
                                    the 2N − 1 other views of the batch
+                                   (on several devices: the global batch, gathered)
 
 Defaults: τ = 0.1 (the paper's ImageNet value; notebook 04 measures τ = 0.05,
 0.1 and 0.5 on ``shapes``), a 512-wide projection head with a 128-dim output,

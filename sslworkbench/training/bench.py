@@ -26,7 +26,7 @@ from ..methods import build_method
 from ..runtime import pick_device
 from ..views.images import make_views, simclr_views
 from .recipe import flops_per_step
-from .trainer import choose_channels_last, choose_precision, precision_name, to_channels_last
+from .trainer import autocast, choose_channels_last, choose_precision, precision_name, to_channels_last
 
 
 def _synchronize(device: torch.device) -> None:
@@ -105,7 +105,7 @@ def training_step_rate(backbone: str = "small_cnn", batch_size: int = 256, size:
 
     def step():
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=autocast_dtype or torch.float16, enabled=autocast_dtype is not None):
+        with autocast(device, autocast_dtype):
             loss = model.training_step((images, labels))["loss"]
         if scaler:
             scaler.scale(loss).backward()

@@ -37,9 +37,9 @@ import torch
 from .. import distributed
 from ..data.dataset import Dataset, move
 from ..errors import TrainingStopped, WorkbenchError
-from ..evaluation.probes import effective_rank, embed, embedding_std, knn_accuracy
+from ..evaluation.probes import alignment, effective_rank, embed, embedding_std, knn_accuracy, uniformity
 from ..methods.base import Method
-from ..runtime import release_due, release_freed_memory
+from ..runtime import eval_mode, release_due, release_freed_memory
 from .checkpoint import check_resumable, load_checkpoint, load_weights, save_atomic, training_checkpoint
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -135,6 +135,12 @@ def choose_precision(device: torch.device, precision: str = "auto", amp: bool = 
     if device.type == "cuda":   # "auto"
         return (torch.bfloat16, False) if torch.cuda.is_bf16_supported() else (torch.float16, True)
     return None, False
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """Mixed precision in ``dtype`` on ``device``, or none when ``dtype`` is None (full precision;
+    float16 is then only the placeholder ``torch.autocast`` wants on every device)."""
+    return torch.autocast(device.type, dtype=dtype or torch.float16, enabled=dtype is not None)
 
 
 def precision_name(dtype: torch.dtype | None) -> str:
@@ -289,7 +295,6 @@ class Trainer:
 
         self.method.to(self.device)
         self.autocast_dtype, needs_scaler = choose_precision(self.device, config.precision, config.amp)
-        self.use_amp = self.autocast_dtype is not None
         self.precision_used = precision_name(self.autocast_dtype)   # "bf16" | "fp16" | "fp32"
         self.scaler = torch.amp.GradScaler("cuda") if needs_scaler else None
         self.channels_last = choose_channels_last(self.device, config.channels_last, method.input_kind)
@@ -411,8 +416,7 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         if self.channels_last:
             batch = to_channels_last(batch)
-        # disabled (full precision): the dtype is a placeholder autocast accepts on every device
-        with torch.autocast(self.device.type, dtype=self.autocast_dtype or torch.float16, enabled=self.use_amp):
+        with autocast(self.device, self.autocast_dtype):
             # several processes: through DistributedDataParallel, which averages the gradients
             outputs = self._step_module(batch) if self._step_module is not None else self.method.training_step(batch)
         if not isinstance(outputs, dict) or "loss" not in outputs:
@@ -693,9 +697,6 @@ class AlignmentUniformityMonitor(Callback):
     def _measure(self, trainer, logs):
         if not distributed.is_main_process():
             return
-        from ..evaluation.probes import alignment, uniformity
-        from ..runtime import eval_mode
-
         method = trainer.method
         with eval_mode(method):
             z1, z2 = (method.projector(method.backbone(view.to(trainer.device))) for view in self._views)
