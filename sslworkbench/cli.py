@@ -296,9 +296,12 @@ def main(argv=None) -> int:
     from .errors import WorkbenchError
 
     parser = build_parser()
+    finished = False
     try:
         args = parser.parse_args(argv)
-        return args.run(args)
+        status = args.run(args)
+        finished = True
+        return status
     except WorkbenchError as error:
         print(f"sslworkbench: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -308,7 +311,7 @@ def main(argv=None) -> int:
     finally:
         from .distributed import leave
 
-        leave()   # under torchrun: this process leaves its group
+        leave(finished)   # under torchrun: this process leaves its group (with the others if all finished)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ notebooks run unchanged.
 
 from __future__ import annotations
 
+import gc
 import os
 
 import torch
@@ -94,10 +95,21 @@ def setup(device: str | torch.device = "auto") -> torch.device:
     return chosen
 
 
-def leave() -> None:
-    """End this process's part in the group (the CLI calls it when a command ends)."""
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+def leave(finished: bool = True) -> None:
+    """End this process's part in the group (the CLI calls it when a command ends).
+
+    ``finished``: every process got here the same way, so they first wait for each other and no
+    process closes its connections while another still reads from them. After an error the
+    others may never come, so a process that failed leaves at once."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if finished:
+        dist.barrier()
+    # DistributedDataParallel's reducer keeps the group alive from inside reference cycles: free it
+    # now, while Python is whole. Left to the interpreter's shutdown, Gloo's threads can abort the
+    # process ("terminate called without an active exception") after the work is done.
+    gc.collect()
+    dist.destroy_process_group()
 
 
 # -- what SSL needs on top of averaged gradients ----------------------------------------------

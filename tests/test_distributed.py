@@ -51,10 +51,12 @@ def _as_torchrun(rank, worker, port, world, *args):
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     distributed.setup("cpu")
+    finished = False
     try:
         worker(rank, *args)
+        finished = True
     finally:
-        distributed.leave()
+        distributed.leave(finished)
 
 
 # -- the gathered losses and their gradients ---------------------------------------------------
