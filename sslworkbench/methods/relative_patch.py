@@ -21,7 +21,11 @@ The paper's defences against trivial solutions ("shortcuts"):
     colour dropping), ``"project"`` removes the green–magenta axis (the
     paper's projection; ``"project_red_blue"`` the red–blue axis that
     ``shapes``' simulated aberration uses), ``"gray"`` uses luma only,
-    ``"none"`` leaves the colours alone.
+    ``"none"`` leaves the colours alone;
+  * pixelation: with ``pixelate=p`` each training patch, with probability p, is
+    shrunk (to between ``pixelate_smallest`` pixels and its own side) and scaled back up,
+    so that the network cannot lean on the finest detail (off by default; notebook
+    03b measures it on low-resolution test images).
 
 Why ``color="none"`` is the default: on ``shapes`` the colour defences cost
 accuracy. In the run that chose it, ``"drop"`` gave a much lower linear probe
@@ -52,22 +56,33 @@ from ..views.pretext import (
     classification_outputs,
     drop_colours,
     grid_tiles,
+    pixelate,
     prepare,
     pretext_views,
     project_out,
 )
 from .base import Method
-from .constraints import OneOf, Rule, Whole
+from .constraints import Number, OneOf, Rule, Whole
 
 COLOR_MODES = ("drop", "project", "project_red_blue", "gray", "none")
 
 
 class RelativePatchLocation(Method):
     name = "relative_patch"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "pretext task"
+    predicts = "where a neighbouring patch lies relative to the centre patch (one of 8)"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a classification target made from the input: a constant output scores chance"
+    notebook = "03"
     parameter_constraints = {
         "color": OneOf(COLOR_MODES),
         "patch_resize": Whole(at_least=8, unit="pixels", or_none="to show the patches at their own size",
                               hint="8 pixels is the backbone's smallest input"),
+        "pixelate": Number(at_least=0, at_most=1, what="the share of training patches pixelated"),
+        "pixelate_smallest": Whole(at_least=1, below="patch", unit="pixels",
+                                   hint="the smallest side a pixelated patch is shrunk to: e.g. 3 for 8-pixel patches"),
         "patch": Rule(lambda patch, patch_resize: patch_resize is not None or patch >= 8,
                       "≥ 8 pixels when patch_resize is None", hint="smaller patches are too small for the backbone: "
                                                                   "set patch_resize=16"),
@@ -83,11 +98,14 @@ class RelativePatchLocation(Method):
         color: str = "none",
         patch_resize: int | None = 16,
         hidden_dim: int = 512,
+        pixelate: float = 0.0,
+        pixelate_smallest: int = 3,
         views: dict | None = None,
     ):
         super().__init__(backbone, backbone_options, image_size=image_size)
         check_tiling(image_size, 3, patch, "relative_patch")
         self.image_size, self.patch, self.jitter, self.color, self.patch_resize = image_size, patch, jitter, color, patch_resize
+        self.pixelate, self.pixelate_smallest = pixelate, pixelate_smallest
         self.views = pretext_views(image_size, views)
         d = self.backbone.feature_dim
         self.patch_head = nn.Sequential(nn.Linear(d, d // 2), nn.ReLU(inplace=True))  # "fc6", shared
@@ -131,7 +149,11 @@ class RelativePatchLocation(Method):
 
     def training_step(self, batch) -> dict:
         pretext = self.pretext_batch(self.inputs_of(batch))
-        return classification_outputs(self.logits(pretext["centre"], pretext["neighbour"]), pretext["targets"])
+        centre, neighbour = pretext["centre"], pretext["neighbour"]
+        if self.pixelate > 0:   # a training-time defence: the pretext accuracy is measured on patches as they are
+            centre = pixelate(centre, self.pixelate, self.pixelate_smallest)
+            neighbour = pixelate(neighbour, self.pixelate, self.pixelate_smallest)
+        return classification_outputs(self.logits(centre, neighbour), pretext["targets"])
 
     @torch.no_grad()
     def predict(self, centre: torch.Tensor, neighbour: torch.Tensor) -> torch.Tensor:

@@ -213,6 +213,22 @@ def project_out(patches: torch.Tensor, axis=GREEN_MAGENTA) -> torch.Tensor:
     return patches - (coefficient - mean) * a
 
 
+def pixelate(patches: torch.Tensor, probability: float, smallest: int) -> torch.Tensor:
+    """Doersch et al.'s defence against relying on fine detail: each patch, with ``probability``,
+    is shrunk to a random side of ``smallest`` … (its side − 1) pixels (averaging: area
+    interpolation) and scaled back up (bilinear), so its finest detail is gone. The paper shrinks
+    some of its 96-pixel patches "to as little as 100 total pixels" (10×10)."""
+    side = patches.shape[-1]
+    chosen = torch.rand(patches.shape[0], device=patches.device) < probability
+    sides = torch.randint(smallest, side, (patches.shape[0],), device=patches.device)
+    out = patches.clone()
+    for small in sides[chosen].unique().tolist():   # one resize per side drawn: a handful
+        rows = chosen & (sides == small)
+        shrunk = F.interpolate(patches[rows], size=(small, small), mode="area")
+        out[rows] = F.interpolate(shrunk, size=(side, side), mode="bilinear", align_corners=False)
+    return out
+
+
 # ---------------------------------------------------------------------------
 # Lab colour (colorization)
 # ---------------------------------------------------------------------------
