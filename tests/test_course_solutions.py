@@ -15,6 +15,7 @@ CHECKERS = {
     "causal_lm_loss": exercises.check_causal_lm_loss,
     "retrieval_accuracy": exercises.check_retrieval_accuracy,
     "precision_at_k": exercises.check_precision_at_k,
+    "worst_group_accuracy": exercises.check_worst_group_accuracy,
     "patchify": exercises.check_patchify,
     "masked_patch_loss": exercises.check_masked_patch_loss,
     "clip_loss": exercises.check_clip_loss,
@@ -23,6 +24,8 @@ CHECKERS = {
     "learning_rate": exercises.check_learning_rate,
     "colour_projection": exercises.check_colour_projection,
     "stratified_split": exercises.check_stratified_split,
+    "rank_with_ties": exercises.check_rank_with_ties,
+    "above_chance": exercises.check_above_chance,
 }
 
 

@@ -7,12 +7,15 @@
     exercises.check_causal_lm_loss(my_loss)  # GPT's next-token loss
     exercises.check_retrieval_accuracy(my_retrieval_accuracy)   # top-1 translation retrieval
     exercises.check_precision_at_k(my_precision_at_k)           # image retrieval within a set
+    exercises.check_worst_group_accuracy(my_worst_group)         # the accuracy of the group served worst
     exercises.check_patchify(my_patchify)    # a ViT's tokens: images cut into patch vectors
     exercises.check_masked_patch_loss(my_loss)                   # MAE's loss on hidden patches
     exercises.check_clip_loss(my_clip_loss)  # CLIP's symmetric InfoNCE over image–caption pairs
     exercises.check_learning_rate(my_learning_rate)              # warm-up, then a cosine to 0
     exercises.check_colour_projection(my_projection)             # Doersch's defence against lens fringes
     exercises.check_stratified_split(my_split)                    # your own data: a fixed, stratified test split
+    exercises.check_rank_with_ties(my_rank)                       # the recap: a leaderboard's ranks, ties within a band
+    exercises.check_above_chance(my_above_chance)                 # capstone: how far above chance each factor is read
     exercises.solution("purity")             # a worked solution, folded until clicked
 
 Each checker runs your function and the reference on the same random inputs
@@ -34,7 +37,7 @@ from ..data.log_mel import log_mel_spectrogram, mel_filterbank
 from ..errors import WorkbenchError
 from ..evaluation.downstream import nearest_neighbours, precision_at_k
 from ..evaluation.language import retrieval_accuracy
-from ..evaluation.probes import cluster_purity
+from ..evaluation.probes import cluster_purity, linear_probe
 from ..losses import clip_loss, info_nce, masked_patch_mse, nt_xent, skipgram_negative_sampling, token_prediction_loss
 from ..methods.ema import ema_update
 from ..models.vit import patchify
@@ -241,6 +244,42 @@ def check_precision_at_k(candidate) -> bool:
         cases.append((f"N={n}, D={d}, {classes} classes, k={k}, {what}", (features, labels, k),
                       _number_near(_precision_at_k(features, labels, k), 1e-6, digits=4)))
     return _check("precision_at_k", candidate, cases)
+
+
+def _worst_group_accuracy(predictions: torch.Tensor, labels: torch.Tensor, groups: torch.Tensor) -> float:
+    """The reference: the lowest accuracy among the groups that occur in ``groups``."""
+    correct = (predictions == labels).float()
+    return min(correct[groups == group].mean().item() for group in groups.unique())
+
+
+def check_worst_group_accuracy(candidate) -> bool:
+    """Compare ``candidate(predictions, labels, groups)`` with worst-group accuracy: three (N,)
+    tensors of class ids, class ids and group ids → the accuracy within each group, and the
+    lowest of them (a number in [0, 1]).
+
+    Cases: groups of very different sizes (the overall accuracy, the mean of the groups'
+    accuracies and the smallest group's accuracy all differ from the answer), group ids that
+    are not 0, 1, 2 … (only groups that occur count), one group (the overall accuracy), a group
+    with nothing right (0), and everything right (1)."""
+    generator = torch.Generator().manual_seed(11)
+    cases = []
+    for what, sizes, ids, right in [
+        ("three groups of 50, 300 and 20 examples", (50, 300, 20), (0, 1, 2), (0.9, 0.6, 0.8)),
+        ("group ids 2, 7 and 9 (no group 0, 1, 3 …)", (40, 10, 70), (2, 7, 9), (0.5, 0.9, 0.7)),
+        ("one group", (120,), (0,), (0.75,)),
+        ("a group with nothing right", (30, 30), (0, 1), (1.0, 0.0)),
+        ("everything right", (25, 5, 40), (0, 1, 2), (1.0, 1.0, 1.0)),
+    ]:
+        groups = torch.cat([torch.full((size,), group) for size, group in zip(sizes, ids)])
+        labels = torch.randint(0, 10, (len(groups),), generator=generator)
+        wrong = torch.rand(len(groups), generator=generator) >= torch.cat(
+            [torch.full((size,), share) for size, share in zip(sizes, right)])
+        predictions = torch.where(wrong, (labels + 1 + torch.randint(0, 9, labels.shape, generator=generator)) % 10, labels)
+        order = torch.randperm(len(groups), generator=generator)   # the groups mixed, as in a real test set
+        predictions, labels, groups = predictions[order], labels[order], groups[order]
+        cases.append((what, (predictions, labels, groups),
+                      _number_near(_worst_group_accuracy(predictions, labels, groups), 1e-6, digits=4)))
+    return _check("worst_group_accuracy", candidate, cases)
 
 
 def check_patchify(candidate) -> bool:
@@ -490,6 +529,78 @@ def check_stratified_split(candidate) -> bool:
     return _check("stratified_split", candidate, cases)
 
 
+def check_rank_with_ties(candidate) -> bool:
+    """Compare ``candidate(scores, band)`` → {name: rank} with :func:`solutions.rank_with_ties`: ranks from
+    1, best first; a method at most ``band`` below its group's leader shares the group's rank (1, 1, 3).
+    Cases: no ties, two groups of ties, a chain (each within the band of the next, not all of the
+    leader's), equal scores and no band, a score exactly the band below the leader, one method."""
+    cases = []
+    for what, scores, band in [
+        ("three methods far apart", {"a": 0.9, "b": 0.5, "c": 0.7}, 0.01),
+        ("two groups of ties", {"simclr": 0.60, "vicreg": 0.59, "byol": 0.55, "dino": 0.545, "rotation": 0.30}, 0.02),
+        ("a chain: b within the band of a, c within the band of b but not of a", {"a": 0.60, "b": 0.585, "c": 0.57}, 0.02),
+        ("equal scores and no band", {"x": 0.5, "y": 0.5, "z": 0.4}, 0.0),
+        ("a score exactly the band below the leader", {"p": 0.75, "q": 0.5, "r": 0.25}, 0.25),
+        ("one method", {"only": 0.42}, 0.05),
+    ]:
+        want = solutions.rank_with_ties(scores, band)
+        cases.append((f"{what}, scores {scores}, band {band}", (dict(scores), band), _ranks_like(want)))
+    return _check("rank_with_ties", candidate, cases)
+
+
+def _ranks_like(want: dict):
+    """A judge for {name: rank}: the same names, each with the expected rank."""
+    def judge(got) -> str | None:
+        if not isinstance(got, dict) or set(got) != set(want):
+            return f"expected a dict with a rank for each of {sorted(want)}, got {got!r}"
+        if any(got[name] != rank for name, rank in want.items()):
+            return f"got the ranks {dict(sorted(got.items()))}, expected {dict(sorted(want.items()))}"
+        return None
+    return judge
+
+
+def _above_chance_case(seed: int, n_train: int, n_test: int):
+    """Features (N, 6) that carry a 5-class "shape" well and a 3-class "nuisance" (its test
+    labels mostly one value: chance is not 1/3) weakly, and a "noise" factor they do not carry."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def split(n, majority):
+        shape = torch.randint(0, 5, (n,), generator=generator)
+        nuisance = torch.where(torch.rand(n, generator=generator) < majority, 0, torch.randint(1, 3, (n,), generator=generator))
+        noise = torch.randint(0, 4, (n,), generator=generator)
+        features = torch.randn(n, 6, generator=generator)
+        features[:, :5] += 2.0 * nn.functional.one_hot(shape, 5)
+        features[:, 5] += 0.7 * nuisance
+        return features, {"shape": shape, "nuisance": nuisance, "noise": noise}
+
+    (train_features, train), (test_features, test) = split(n_train, 0.4), split(n_test, 0.6)
+    return train_features, test_features, {name: (train[name], test[name]) for name in train}
+
+
+def check_above_chance(candidate, atol: float = 1e-4) -> bool:
+    """Compare ``candidate(train_features, test_features, factors)`` → {name: accuracy − chance}
+    with :func:`solutions.above_chance`: a linear probe (``sw.linear_probe``) per factor, minus
+    the share of the test set's most common label."""
+    cases = []
+    for seed, n_train, n_test in [(0, 300, 200), (1, 120, 90)]:
+        train_features, test_features, factors = _above_chance_case(seed, n_train, n_test)
+        want = solutions.above_chance(train_features, test_features, factors)
+        accuracy = {name: linear_probe(train_features, labels[0], test_features, labels[1]) for name, labels in factors.items()}
+
+        def judge(got, want=want, accuracy=accuracy):
+            if not isinstance(got, dict) or set(got) != set(want):
+                return f"return a dict with one entry per factor, {sorted(want)}; got {got!r:.80}"
+            for name, value in want.items():
+                value_got = float(got[name])
+                if abs(value_got - value) > atol:
+                    hint = (" — that is the probe's accuracy: subtract chance" if abs(value_got - accuracy[name]) <= atol
+                            else " — chance is the share of the *test* set's most common label")
+                    return f"factor {name!r}: got {value_got:+.4f}, expected {value:+.4f}{hint}"
+            return None
+        cases.append((f"{n_train} training and {n_test} test samples", (train_features, test_features, factors), judge))
+    return _check("above_chance", candidate, cases)
+
+
 def _split_judge(candidate, labels: torch.Tensor, fraction: float):
     def judge(got) -> str | None:
         rows = torch.as_tensor(got).long().flatten()
@@ -524,6 +635,7 @@ SOLVED = {
     "causal_lm_loss": solutions.causal_lm_loss,
     "retrieval_accuracy": solutions.retrieval_accuracy,
     "precision_at_k": solutions.precision_at_k,
+    "worst_group_accuracy": solutions.worst_group_accuracy,
     "patchify": solutions.patchify,
     "masked_patch_loss": solutions.masked_patch_loss,
     "clip_loss": solutions.clip_loss,
@@ -532,6 +644,8 @@ SOLVED = {
     "learning_rate": solutions.learning_rate,
     "colour_projection": solutions.colour_projection,
     "stratified_split": solutions.stratified_split,
+    "rank_with_ties": solutions.rank_with_ties,
+    "above_chance": solutions.above_chance,
 }
 
 

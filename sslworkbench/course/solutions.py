@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..evaluation.probes import linear_probe  # the learner's sw.linear_probe
+
 
 def purity(labels: torch.Tensor, clusters: torch.Tensor) -> float:
     """Notebook 01: the share of images whose label is their cluster's most common one."""
@@ -122,6 +124,14 @@ def precision_at_k(features: torch.Tensor, labels: torch.Tensor, k: int) -> floa
     return same.float().mean().item()
 
 
+def worst_group_accuracy(predictions: torch.Tensor, labels: torch.Tensor, groups: torch.Tensor) -> float:
+    """Notebook 09b: the accuracy within each group of test examples, and the lowest of them."""
+    correct = (predictions == labels).float()                 # 1 where the prediction is right, else 0
+    accuracies = [correct[groups == group].mean().item()     # one accuracy per group that occurs
+                  for group in groups.unique()]
+    return min(accuracies)                                    # the group the classifier serves worst
+
+
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """Notebook 10: (N, C, H, W) images → (N, P, patch_size² · C) patch vectors, patches
     in reading order (left to right, then top to bottom), each flattened row by row with
@@ -206,3 +216,28 @@ def stratified_split(labels: torch.Tensor, test_fraction: float, seed: int) -> t
         shuffled = members[torch.randperm(count, generator=generator)]
         test_rows.append(shuffled[:share])
     return torch.cat(test_rows).sort().values
+
+
+def rank_with_ties(scores: dict, band: float) -> dict:
+    """Notebook 15: each method's rank, best first, with ties within ``band``. Walk down the scores
+    from the best: a method within ``band`` of its group's leader (the group's best score) joins
+    the group, any other starts a new one; every method of a group gets the rank 1 + the number
+    of methods in the groups above it (1, 1, 3: competition ranking)."""
+    ranks, leader, rank = {}, None, 0
+    for place, (name, score) in enumerate(sorted(scores.items(), key=lambda item: -item[1]), start=1):
+        if leader is None or leader - score > band:   # more than the band below this group's leader: a new group
+            leader, rank = score, place
+        ranks[name] = rank
+    return ranks
+
+
+def above_chance(train_features: torch.Tensor, test_features: torch.Tensor, factors: dict) -> dict:
+    """Notebook 16: how far above chance a linear probe reads each factor off the features.
+    ``factors``: {name: (train labels, test labels)}; returns {name: accuracy − chance}, where
+    chance is the share of the test set's most common label (what always guessing it scores)."""
+    gains = {}
+    for name, (train_labels, test_labels) in factors.items():
+        accuracy = linear_probe(train_features, train_labels, test_features, test_labels)   # fit on train, score on test
+        chance = torch.bincount(test_labels).max().item() / len(test_labels)               # always the commonest label
+        gains[name] = accuracy - chance
+    return gains

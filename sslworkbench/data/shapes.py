@@ -63,6 +63,16 @@ Options:
                           images. ``colour_offset`` k ≠ 0 dresses every tied
                           object in the colour of class label + k: a test set
                           where the cue points to the wrong class.
+    stripes               a nuisance for the capstone (notebook 16), 0 = off: bold
+                          background stripes of this contrast, one period every
+                          ``STRIPE_PERIOD`` pixels, at an angle drawn uniformly in
+                          [0°, 180°) independently of the class (from a stream of
+                          their own: every other draw is unchanged, so the same
+                          images appear with and without them). SimCLR's views
+                          keep the angle (a crop keeps it, colour jitter keeps the
+                          stripes' contrast) — a rotation of the view does not.
+                          ``extras["stripe_angle"]`` gives each image's angle in
+                          radians.
 
 Shifted test sets (``shift=``, the names in ``SHIFTS``): each changes one
 thing the training split never shows — a textured background, a lens's
@@ -109,6 +119,7 @@ MIN_LIGHTNESS_GAP = 0.3
 TEXTURE = 0.0  # strength of the stripes/waves background texture (off by default: see the module doc)
 NOISE = 0.02  # largest per-image std of pixel noise
 OBJECT_SCALE = (0.42, 0.75)  # object radius range, in units of half the image
+STRIPE_PERIOD = 10  # the capstone's stripes: pixels from one dark stripe to the next
 
 #: distribution shifts for testing: generator options the training split never uses
 SHIFTS = {
@@ -267,6 +278,7 @@ def _render_chunk(
     rng: np.random.Generator, count: int, texture: float, noise: float, renderings: int = 1, upright: bool = False,
     object_scale: tuple = OBJECT_SCALE, object_saturation: float = 1.0,
     class_colour: float = 0.0, colour_offset: int = 0, bias_rng: np.random.Generator | None = None,
+    stripe_contrast: float = 0.0, stripe_rng: np.random.Generator | None = None,
 ):
     n = count
     # instance mode: each run of `renderings` images shows one object, whose shape,
@@ -332,6 +344,12 @@ def _render_chunk(
     ramp = ramp[..., None]
     background = background_a[:, None, None] * (1 - ramp) + background_b[:, None, None] * ramp
     background = background + (pattern * amplitude)[..., None]
+    if stripe_contrast:  # the capstone's nuisance: bold stripes at a random angle, from their own stream
+        stripe_angle = stripe_rng.uniform(0, math.pi, n)
+        stripe_phase = _column(stripe_rng.uniform(0, 2 * math.pi, n))
+        along = x * np.cos(_column(stripe_angle)) + y * np.sin(_column(stripe_angle))
+        wave = np.sign(np.sin(along * (SIZE / STRIPE_PERIOD) * math.pi + stripe_phase)) * 0.5
+        background = background + (wave * stripe_contrast)[..., None]
 
     # the object, with soft directional lighting
     u, v = _object_frame(SIZE, cx, cy, scale, rotation)
@@ -358,6 +376,8 @@ def _render_chunk(
     }
     if class_colour:
         extras["colour_tied"] = tied.astype(np.float32)
+    if stripe_contrast:
+        extras["stripe_angle"] = stripe_angle
     return image, labels, extras
 
 
@@ -393,6 +413,7 @@ def generate(
     blur: float = 0.0,
     class_colour: float = 0.0,
     colour_offset: int = 0,
+    stripes: float = 0.0,
 ) -> ImageSet:
     """Generate (without caching) ``n`` images of split ``split``."""
     total = SPLIT_SIZES[split] if n is None else n
@@ -415,9 +436,10 @@ def generate(
     for chunk, rng, start, count in seeded_chunks(total, CHUNK, seed, SPLIT_STREAM[split], VERSION):
         # the colour cue's draws come from a stream of their own: every other draw is unchanged
         bias_rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION, 1])
+        stripe_rng = np.random.default_rng([seed, SPLIT_STREAM[split], chunk, VERSION, 2])  # the stripes' too
         chunk_images, chunk_labels, chunk_extras = _render_chunk(
             rng, CHUNK, texture, noise, renderings, upright, object_scale, object_saturation,
-            class_colour, colour_offset, bias_rng,
+            class_colour, colour_offset, bias_rng, stripes, stripe_rng,
         )
         pixels = chunk_images[:count].transpose(0, 3, 1, 2)  # (count, 3, H, W), a view
         if chromatic_aberration_strength:
@@ -458,6 +480,7 @@ def load_shapes(
     blur: float = 0.0,
     class_colour: float = 0.0,
     colour_offset: int = 0,
+    stripes: float = 0.0,
     shift: str | None = None,
 ) -> ImageSet:
     """The ``shapes`` split, generated once and cached under ``root``.
@@ -487,9 +510,11 @@ def load_shapes(
         raise WorkbenchError(f"class_colour must be a probability in [0, 1] (got {class_colour}): 0 no colour cue.")
     if not (isinstance(colour_offset, int) and 0 <= colour_offset < len(CLASSES)):
         raise WorkbenchError(f"colour_offset must be an integer in 0..{len(CLASSES) - 1} (got {colour_offset!r}).")
+    if not 0 <= stripes <= 1:
+        raise WorkbenchError(f"stripes is the stripes' contrast and must be in [0, 1] (got {stripes}): 0 no stripes.")
     total = SPLIT_SIZES[split] if n is None else max(n, 1)
     options = (texture, noise, chromatic_aberration, renderings, upright, object_scale, object_saturation, blur,
-               class_colour, colour_offset)
+               class_colour, colour_offset, stripes)
     if not cache or root is None:
         return generate(split, total, seed, *options)
     tag = f"shapes-v{VERSION}-{split}-seed{seed}-ca{chromatic_aberration:g}"
@@ -507,6 +532,8 @@ def load_shapes(
         tag += f"-blur{blur:g}"
     if class_colour:
         tag += f"-colour{class_colour:g}-offset{colour_offset}"
+    if stripes:
+        tag += f"-stripes{stripes:g}"
     path = Path(root) / f"{tag}.pt"
     stored = read_cache(path, total)
     if stored is not None:

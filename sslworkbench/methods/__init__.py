@@ -11,8 +11,9 @@ their own inputs and targets from the inputs.
     >>> from sslworkbench.methods import build_method
     >>> method = build_method("simclr", backbone="small_cnn", temperature=0.2)
 
-Adding a method: one file with its class, one import and one line in ``METHODS``
-below, its loss in ``losses.py``, and one test file (``docs/architecture.md``).
+Adding a method: one file with its class (its card included: ``base.py``), one import and
+one line in ``METHODS`` below, its loss in ``losses.py``, and one test file
+(``docs/architecture.md``). ``cards()`` shows every method's card side by side.
 """
 
 from .arrow_of_time import ArrowOfTime
@@ -21,6 +22,7 @@ from .barlow_twins import BarlowTwins
 from .base import METHODS, Method, build_method, settings_of
 from .bert import BERT
 from .byol import BYOL
+from .cards import cards
 from .cbow import CBOW
 from .clip import CLIP
 from .cola import COLA
@@ -71,4 +73,4 @@ for method in (
 ):
     METHODS[method.name] = method
 
-__all__ = ["METHODS", "Method", "build_method", "settings_of"]
+__all__ = ["METHODS", "Method", "build_method", "cards", "settings_of"]

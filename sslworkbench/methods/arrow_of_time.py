@@ -30,6 +30,13 @@ from .constraints import Whole
 
 class ArrowOfTime(Method):
     name = "arrow_of_time"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "pretext task"
+    predicts = "whether a window of frames plays forwards or backwards"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a classification target made from the input: a constant output scores chance"
+    notebook = "12"
     input_kind = "clips"
     parameter_constraints = {
         "length": Whole(at_least=3, at_most="frames", unit="frames", hint="frames is the clips' length"),

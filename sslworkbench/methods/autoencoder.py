@@ -44,6 +44,13 @@ CORRUPTIONS = ("gaussian", "mask")
 
 class Autoencoder(Method):
     name = "autoencoder"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the image itself, through the backbone's pooled features"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a reconstruction target made from the input: a constant output cannot reproduce it"
+    notebook = "03"
 
     def __init__(
         self,
@@ -92,6 +99,13 @@ class Autoencoder(Method):
 
 class DenoisingAutoencoder(Autoencoder):
     name = "denoising_autoencoder"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the clean image, from a corrupted one (noise or masked pixels)"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a reconstruction target made from the input: a constant output cannot reproduce it"
+    notebook = "03"
     parameter_constraints = {
         "corruption": OneOf(CORRUPTIONS),
         "noise": Rule(lambda noise, corruption: 0 < noise < 1 if corruption == "mask" else noise > 0,
@@ -120,6 +134,13 @@ class DenoisingAutoencoder(Autoencoder):
 
 class VAE(Autoencoder):
     name = "vae"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the image, from a code sampled from N(μ, σ²), with a KL term towards N(0, I)"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "the reconstruction target (β = 0.1 keeps the KL term from emptying the code)"
+    notebook = "03"
     parameter_constraints = {
         "latent_dim": Whole(at_least=1),
         "beta": Number(at_least=0),

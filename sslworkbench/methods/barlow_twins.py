@@ -40,6 +40,14 @@ def mlp_projector(in_dim: int, dim: int, layers: int = 3) -> nn.Sequential:
 
 class BarlowTwins(Method):
     name = "barlow_twins"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "non-contrastive"
+    predicts = "a cross-correlation of the two views' embeddings equal to the identity"
+    positives = "two augmented views of one image"
+    negatives = "none"
+    against_collapse = ("redundancy reduction: a constant output cannot reach C_ii = 1, and the dimensions are "
+                        "decorrelated")
+    notebook = "05"
     min_batch_size = 2
     min_batch_reason = "it standardises along the batch"
     across_devices = "gathers"  # the cross-correlation of the global batch

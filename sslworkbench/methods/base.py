@@ -83,6 +83,21 @@ built with are checked against it before its ``__init__`` runs, so a bad value i
 clear error before any weight is drawn. Checks that need a batch, the data or the
 backbone built stay in the method's code.
 
+Its **card**: six class attributes, short text, that say what the method learns from —
+read by no part of the training, declared by every registered method (a test holds every
+one to it) and shown side by side by ``sw.methods.cards()`` (notebook 15):
+
+    family              "supervised", "pretext task", "reconstruction", "contrastive",
+                        "non-contrastive" or "language modelling"
+    predicts            what the network predicts, or compares
+    positives           what counts as the same thing ("none" where nothing is paired)
+    negatives           what it must tell apart from it ("none" where there are none)
+    against_collapse    what keeps the trivial answer (one output for every input) from
+                        winning: negatives, a stop-gradient and a predictor, an EMA target,
+                        variance and covariance terms, centring and sharpening,
+                        equipartition, a target made from the input …
+    notebook            the notebook(s) that teach it ("05", "01, 04")
+
 ``hparams``: the settings the method was built with (the arguments of its
 ``__init__``, defaults included), recorded however it was built, so that a
 checkpoint can rebuild it with ``build_method(name, **hparams)``.
@@ -108,6 +123,9 @@ METHODS = Registry("method")
 
 INSTANCE_NEEDS = (None, "ids", "groups")
 ACROSS_DEVICES = ("local", "gathers", "one process")
+#: the card's fields (the contract above), in the order a table shows them
+CARD = ("family", "predicts", "positives", "negatives", "against_collapse", "notebook")
+FAMILIES = ("supervised", "pretext task", "reconstruction", "contrastive", "non-contrastive", "language modelling")
 
 
 class Method(nn.Module):
@@ -126,6 +144,12 @@ class Method(nn.Module):
     one_process_reason = ""
     global_batch_norm = False
     parameter_constraints: dict[str, Constraint] = {}
+    family = ""             # the card (above): every registered method declares all six
+    predicts = ""
+    positives = ""
+    negatives = ""
+    against_collapse = ""
+    notebook = ""
 
     def __init__(self, backbone: str = "small_cnn", backbone_options: dict | None = None, **built_for):
         """``built_for``: the settings from the data that a backbone may be built for
@@ -159,11 +183,19 @@ class Method(nn.Module):
             raise TypeError(f"{cls.__name__}.across_devices must be one of {ACROSS_DEVICES}.")
         if cls.input_kind not in KINDS:
             raise TypeError(f"{cls.__name__}.input_kind must be one of {sorted(KINDS)}.")
+        if cls.family and cls.family not in FAMILIES:   # "" (no card yet) is for a test's own subclasses
+            raise TypeError(f"{cls.__name__}.family must be one of {FAMILIES}.")
         own = cls.__dict__.get("parameter_constraints", {})
         cls.parameter_constraints = {**super(cls, cls).parameter_constraints, **own}  # the parents' table, extended
         check_table(cls.__name__, cls.parameter_constraints, list(_settings_taken(cls)))
         if "__init__" in cls.__dict__:
             cls.__init__ = _records_hparams(cls.__init__)
+
+    @classmethod
+    def card(cls) -> dict:
+        """The method's card: ``{"method": name, "modality": input_kind, "family": …, "predicts": …,
+        "positives": …, "negatives": …, "against_collapse": …, "notebook": …}``."""
+        return {"method": cls.name, "modality": cls.input_kind, **{field: getattr(cls, field) for field in CARD}}
 
     def training_step(self, batch) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -36,6 +36,13 @@ NEGATIVES = {"random": "BERT's next sentence prediction", "swap": "ALBERT's sent
 
 class BERT(MaskedLanguageModel):
     name = "bert"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "language modelling"
+    predicts = "the masked tokens, and whether B follows A (NSP) or the two are swapped (SOP)"
+    positives = "for NSP and SOP, a verse and the verse that follows it"
+    negatives = "for NSP, a verse of another pair of the batch; for SOP, the two verses swapped"
+    against_collapse = "a classification target made from the input: the hidden tokens, the true order"
+    notebook = "07"
     min_batch_size = 2
     min_batch_reason = "a random next sentence comes from another pair of the batch"
     input_segments = 2

@@ -34,6 +34,13 @@ from .ema import MOMENTUM, cosine_momentum, ema_update, frozen_copy
 
 class BYOL(Method):
     name = "byol"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "non-contrastive"
+    predicts = "the target network's projection of the other view (a predictor, cosine)"
+    positives = "two augmented views of one image"
+    negatives = "none"
+    against_collapse = "asymmetry: a predictor, and a stop-gradient on a slowly moving (EMA) target"
+    notebook = "05"
     min_batch_size = 2
     min_batch_reason = "BatchNorm needs a batch"
     uses_dataset_views = True

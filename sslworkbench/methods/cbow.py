@@ -33,6 +33,13 @@ from .word2vec import Word2Vec
 
 class CBOW(Word2Vec):
     name = "cbow"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "language modelling"
+    predicts = "the centre word, from the mean of its context words' vectors"
+    positives = "(context, centre) pairs at most a window apart"
+    negatives = "K noise words per centre word, drawn from the unigram distribution ^ ¾"
+    against_collapse = "the noise words: a constant vector cannot score true pairs above them"
+    notebook = "06"
 
     def examples(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """CBOW's examples in the (subsampled) batch: the centre ids (P,), the ids around

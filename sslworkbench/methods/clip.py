@@ -47,6 +47,13 @@ INITIAL_TEMPERATURE, MAX_LOGIT_SCALE = 0.07, 100.0
 
 class CLIP(Method):
     name = "clip"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which caption of the batch belongs to each image, and which image to each caption"
+    positives = "an image and its caption"
+    negatives = "the batch's other captions (and images)"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "11"
     input_kind = "image_text"
     min_batch_size = 2
     min_batch_reason = "the batch's other captions are each image's negatives, and its other images each caption's"

@@ -58,6 +58,13 @@ def segment_samples(seconds: float, sample_rate: int) -> int:
 
 class COLA(Method):
     name = "cola"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which segment of the batch comes from the same clip (a learned bilinear similarity)"
+    positives = "two random segments of one clip, each with its own gain and noise"
+    negatives = "the segments of the batch's other clips"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "13"
     input_kind = "audio"
     min_batch_size = 2
     min_batch_reason = "the other clips' segments are the negatives"

@@ -58,6 +58,13 @@ MODES = ("classification", "regression")
 
 class Colorization(Method):
     name = "colorization"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the colour (a bin of the ab plane) of every pixel, from its lightness"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a target from the input: the colours the network is not shown"
+    notebook = "03"
     parameter_constraints = {
         "mode": OneOf(MODES),
         "output_stride": Rule(lambda stride, image_size: stride in (1, 2, 4, 8) and image_size % stride == 0,

@@ -52,6 +52,13 @@ MODES = ("reconstruction", "adversarial", "joint")
 
 class ContextEncoder(Method):
     name = "context_encoder"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the pixels of a blacked-out square, from the context around it"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a reconstruction target made from the input: a constant output cannot reproduce it"
+    notebook = "03"
     parameter_constraints = {
         "mode": OneOf(MODES),
         "mask": OneOf(MASK_REGIONS),

@@ -52,6 +52,13 @@ from .constraints import Whole
 
 class CPC(Method):
     name = "cpc"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "the latent k steps ahead, from the context heard so far (InfoNCE)"
+    positives = "the true future latent"
+    negatives = "latents of the batch's other clips and of other times in the same clip"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "13"
     across_devices = "one process"
     one_process_reason = ("its negatives are drawn from the batch's latent frames, and drawing them from "
                           "every device is not built: train it in one process")

@@ -77,6 +77,13 @@ class DINOHead(nn.Module):
 
 class DINO(Method):
     name = "dino"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "non-contrastive"
+    predicts = "the EMA teacher's distribution over K prototypes for the other view"
+    positives = "two augmented views (and local crops) of one image"
+    negatives = "none"
+    against_collapse = "an EMA teacher whose outputs are centred and sharpened"
+    notebook = "05, 10"
     min_batch_size = 2
     min_batch_reason = "the centre is a batch mean"
     across_devices = "gathers"  # the centre is the mean of every device's teacher outputs

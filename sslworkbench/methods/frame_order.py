@@ -35,6 +35,13 @@ from .base import Method
 
 class FrameOrder(Method):
     name = "frame_order"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "pretext task"
+    predicts = "whether three frames are in order (either way) or the middle one is from outside"
+    positives = "triplets of frames in order, played either way (the paper's positive tuples)"
+    negatives = "triplets whose middle frame comes from outside (its negative tuples)"
+    against_collapse = "a classification target made from the input: a constant output scores chance"
+    notebook = "12"
     input_kind = "clips"
 
     def __init__(self, backbone: str = "video_cnn", backbone_options: dict | None = None, frames: int = 16,

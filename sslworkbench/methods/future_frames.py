@@ -37,6 +37,13 @@ from .constraints import Whole
 
 class FutureFrames(Method):
     name = "future_frames"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the next frame's pixels, from the four frames before it"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a reconstruction target made from the input: a constant output cannot reproduce it"
+    notebook = "12"
     input_kind = "clips"
     parameter_constraints = {
         "past": Whole(at_least=2, below="frames", unit="frames",

@@ -47,6 +47,13 @@ from .constraints import Rule, Whole
 
 class Jigsaw(Method):
     name = "jigsaw"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "pretext task"
+    predicts = "which of P permutations shuffled the 3×3 tiles"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a classification target made from the input: a constant output scores chance"
+    notebook = "03"
     parameter_constraints = {
         "tile_resize": Whole(at_least=8, unit="pixels", or_none="to show the tiles at their own size",
                              hint="8 pixels is the backbone's smallest input"),

@@ -112,6 +112,13 @@ class Decoder(nn.Module):
 
 class MAE(Method):
     name = "mae"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the pixels of the hidden 75% of the patches (normalised per patch), from the visible ones"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a reconstruction target made from the input: a constant output cannot reproduce it"
+    notebook = "10"
     recommended_lr = 1.5e-3  # AdamW; trains smoothly on shapes (the paper: 1.5e-4 per 256 images at batch 4096)
     parameter_constraints = {
         "mask_ratio": MASK_RATIO,

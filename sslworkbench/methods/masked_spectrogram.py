@@ -80,6 +80,13 @@ class SpectrogramDecoder(nn.Module):
 
 class MaskedSpectrogram(Method):
     name = "masked_spectrogram"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "reconstruction"
+    predicts = "the hidden time blocks and mel bands of the log-mel spectrogram"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a reconstruction target made from the input: a constant output cannot reproduce it"
+    notebook = "13"
     input_kind = "audio"
     parameter_constraints = {
         "mask_ratio": Number(above=0, below=1, what="the share of the time frames hidden", hint="try 0.5"),

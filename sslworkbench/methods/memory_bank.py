@@ -51,6 +51,13 @@ from .constraints import Number, Whole
 
 class MemoryBank(Method):
     name = "memory_bank"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "its own slot in a bank of stored embeddings (instance discrimination)"
+    positives = "the image's own embedding, stored when it was last seen"
+    negatives = "embeddings drawn at random from the bank"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "04"
     across_devices = "gathers"  # every device's embeddings update the bank, so the banks stay alike
     min_batch_size = 2
     min_batch_reason = "BatchNorm needs a batch"

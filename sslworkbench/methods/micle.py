@@ -63,6 +63,13 @@ class MICLe(SimCLR):
     """SimCLR whose positive pair is two images of one case (its settings: SimCLR's)."""
 
     name = "micle"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which of the batch's views is its partner (SimCLR's NT-Xent)"
+    positives = "crops of two different images of one case"
+    negatives = "the views of the batch's other cases"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "09"
     instances = "groups"   # the trainer adds each image's case id; the data must have several images per case
     min_batch_reason = "the other cases are the negatives"
     parameter_constraints = {

@@ -34,6 +34,13 @@ from .constraints import Number
 
 class MaskedLanguageModel(Method):
     name = "mlm"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "language modelling"
+    predicts = "the 15% masked tokens, from the words on both sides"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a classification target made from the input: the hidden tokens"
+    notebook = "07, 08"
     input_kind = "tokens"
     recommended_lr = 1e-3
     parameter_constraints = {

@@ -45,6 +45,13 @@ from .ema import MOMENTUM, ema_update, frozen_copy
 
 class MoCo(Method):
     name = "moco"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "its key (the other view, through a momentum encoder) among a queue of keys"
+    positives = "two augmented views of one image"
+    negatives = "a queue of keys from earlier batches"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "04"
     across_devices = "gathers"  # the queue takes every device's new keys (BatchNorm stays per device: bn_splits)
     min_batch_size = 2
     min_batch_reason = "BatchNorm needs a batch"

@@ -37,6 +37,13 @@ ANGLES = (0, 90, 180, 270)
 
 class RotationPrediction(Method):
     name = "rotation"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "pretext task"
+    predicts = "which of four rotations (0°, 90°, 180°, 270°) was applied"
+    positives = "none"
+    negatives = "none"
+    against_collapse = "a classification target made from the input: a constant output scores chance"
+    notebook = "03"
 
     def __init__(
         self,

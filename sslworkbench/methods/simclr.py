@@ -26,6 +26,13 @@ from .constraints import Number
 
 class SimCLR(Method):
     name = "simclr"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which of the batch's views is its partner (cosine similarity / τ, NT-Xent)"
+    positives = "two augmented views of one image"
+    negatives = "the other 2N − 2 views of the batch"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "01, 04"
     min_batch_size = 2
     min_batch_reason = "the other images are the negatives"
     across_devices = "gathers"  # the negatives are the whole global batch, on every device

@@ -48,6 +48,13 @@ def simsiam_projector(in_dim: int, dim: int) -> nn.Sequential:
 
 class SimSiam(Method):
     name = "simsiam"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "non-contrastive"
+    predicts = "the other view's projection (a predictor, negative cosine)"
+    positives = "two augmented views of one image"
+    negatives = "none"
+    against_collapse = "asymmetry: a predictor and a stop-gradient (no EMA)"
+    notebook = "05"
     min_batch_size = 2
     min_batch_reason = "BatchNorm needs a batch"
     uses_dataset_views = True

@@ -34,6 +34,13 @@ from .constraints import Number, Rule
 
 class SpanContrast(Method):
     name = "span_contrast"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which span of the batch comes from the same sequence (NT-Xent)"
+    positives = "two random spans of one sequence, some tokens masked"
+    negatives = "the other spans of the batch"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "14"
     input_kind = "tokens"
     min_batch_size = 2
     min_batch_reason = "the other sequences are the negatives"

@@ -98,6 +98,13 @@ class MultiPositiveContrastive(Method):
 
 class SupCon(MultiPositiveContrastive):
     name = "supcon"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "supervised"
+    predicts = "which views of the batch share its label (contrast with several positives)"
+    positives = "every view of an image with the same label"
+    negatives = "views of the batch's other classes"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "04"
 
     def groups_of(self, batch) -> torch.Tensor:
         if not isinstance(batch, (tuple, list)) or len(batch) < 2:
@@ -107,6 +114,13 @@ class SupCon(MultiPositiveContrastive):
 
 class InstanceSupCon(MultiPositiveContrastive):
     name = "instance_supcon"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which views of the batch show its object (contrast with several positives)"
+    positives = "every view of every rendering of the same object (instance ids, no labels)"
+    negatives = "views of the batch's other objects"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "04"
     instances = "groups"  # the trainer adds each image's object id; the data must have several per object
 
     def groups_of(self, batch) -> torch.Tensor:

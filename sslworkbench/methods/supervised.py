@@ -19,6 +19,13 @@ from .constraints import Whole
 
 class Supervised(Method):
     name = "supervised"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "supervised"
+    predicts = "the human label of a view (cross-entropy)"
+    positives = "none: one label per image"
+    negatives = "none"
+    against_collapse = "the labels: a classification target cannot collapse"
+    notebook = "01"
     parameter_constraints = {"num_classes": Whole(at_least=2)}
 
     def __init__(

@@ -63,6 +63,13 @@ from .constraints import Number, Whole
 
 class SwAV(Method):
     name = "swav"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "non-contrastive"
+    predicts = "the other view's cluster code (a soft assignment to prototypes)"
+    positives = "two augmented views of one image"
+    negatives = "none"
+    against_collapse = "equipartition: Sinkhorn–Knopp gives every prototype an equal share of the batch"
+    notebook = "05"
     min_batch_size = 2
     min_batch_reason = "the codes share the prototypes out equally over the batch"
     across_devices = "gathers"  # the codes share the prototypes out over the global batch

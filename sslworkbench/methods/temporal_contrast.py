@@ -39,6 +39,13 @@ CLIP_VIEWS = {"scale": (0.5, 1.0)}
 
 class TemporalContrast(Method):
     name = "temporal_contrast"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "contrastive"
+    predicts = "which frame of the batch comes from the same clip (NT-Xent)"
+    positives = "two frames of one clip, a few frames apart"
+    negatives = "frames of the batch's other clips"
+    against_collapse = "the negatives: a constant output cannot tell them apart"
+    notebook = "12"
     input_kind = "clips"
     min_batch_size = 2
     min_batch_reason = "the other clips' frames are the negatives"

@@ -37,6 +37,13 @@ from .mlm import MaskedLanguageModel
 
 class TranslationLM(MaskedLanguageModel):
     name = "tlm"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "language modelling"
+    predicts = "masked tokens of a verse pair in two languages: a hidden word can be read off its translation"
+    positives = "none: the translation is context to read from"
+    negatives = "none"
+    against_collapse = "a classification target made from the input: the hidden tokens"
+    notebook = "08"
     input_segments = 2
     parameter_constraints = {   # and mask_p's, from mlm
         "tlm_share": Number(at_least=0, at_most=1, hint="0 is MLM alone, 0.5 XLM's MLM + TLM"),

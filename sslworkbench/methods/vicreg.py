@@ -27,6 +27,13 @@ PAPER_WEIGHTS = "VICReg uses 25, 25, 1"
 
 class VICReg(Method):
     name = "vicreg"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "non-contrastive"
+    predicts = "the other view's embedding (mean squared error)"
+    positives = "two augmented views of one image"
+    negatives = "none"
+    against_collapse = "a variance hinge (every dimension's std ≥ 1) and a covariance term"
+    notebook = "05"
     min_batch_size = 2
     min_batch_reason = "variance and covariance are over the batch"
     across_devices = "gathers"  # variance and covariance over the global batch

@@ -37,6 +37,13 @@ from .constraints import Number, Rule, Whole
 
 class Word2Vec(Method):
     name = "word2vec"
+    # its card (methods/base.py): what it learns from, and what keeps it from collapsing
+    family = "language modelling"
+    predicts = "the words around a centre word (skip-gram, a logistic score per pair)"
+    positives = "(centre, context) pairs at most a window apart"
+    negatives = "K noise words per pair, drawn from the unigram distribution ^ ¾"
+    against_collapse = "the noise words: a constant vector cannot score true pairs above them"
+    notebook = "06"
     input_kind = "tokens"
     recommended_lr = 2e-2  # AdamW; at notebook 06's budget (3 epochs) 5e-3 learned too little: every cosine stayed ≈ 1
     parameter_constraints = {
